@@ -1,0 +1,228 @@
+"""The signal lexicon: a versioned data file of phrases, loaded with row validation and matched in one pass.
+
+Files (tab-separated, "#" starts a comment, the first non-comment row is the header):
+
+    lexicon/signals.tsv   pattern  signal  weight  cameo  plover   -- "# version: X.Y.Z" sets the lexicon version
+    lexicon/cues.tsv      cue  kind  scope                          -- kind is negation or hedge
+
+A negation cue ("denied", "no", "did not") or a hedging cue ("could", "fears of", "possibility of") marks a signal
+match that follows it within `scope` tokens of the same clause as negated or hypothetical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from service.errors import LexiconError
+from service.phrases import PatternError, PhraseMatcher
+from service.signals import SIGNALS_BY_NAME
+from service.text import fold_token, tokenize
+from service.types import Match
+
+DEFAULT_DIRECTORY = Path(__file__).parent / "lexicon"
+SIGNALS_FILE = "signals.tsv"
+CUES_FILE = "cues.tsv"
+
+_SIGNAL_COLUMNS = ("pattern", "signal", "weight", "cameo", "plover")
+_CUE_COLUMNS = ("cue", "kind", "scope")
+_VERSION_LINE = re.compile(r"#\s*version:\s*(\S+)")
+_CAMEO_CODE = re.compile(r"^[0-9]{2,4}x?$")
+_MAX_WEIGHT = 5.0
+_MAX_SCOPE = 12
+
+# Tokens that end a negation's or hedge's reach: a cue in one clause does not change a phrase in the next.
+CLAUSE_BREAKS = frozenset(
+    {",", ";", ":", "(", ")", '"', "?", "!", "but", "while", "although", "though", "whereas", "however", "and"}
+)
+
+# Rows with this signal shield their words from other entries ("heart attack", "price war") and emit no match.
+SHIELD = "none"
+
+CueKind = Literal["negation", "hedge"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    pattern: str
+    signal: str
+    weight: float
+    cameo: str
+    plover: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    cue: str
+    kind: CueKind
+    scope: int
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A sentence as the features see it: folded word tokens and lexicon matches (sentence-local offsets)."""
+
+    tokens: tuple[str, ...]
+    matches: tuple[Match, ...]
+    scoped: tuple[str, ...] = ()  # words inside a cue's reach, prefixed "neg:" or "hyp:" (features only)
+
+
+def _rows(path: Path, columns: tuple[str, ...]) -> tuple[str | None, list[tuple[int, list[str]]]]:
+    """The file's version (if declared) and its data rows with line numbers; the header is checked."""
+    if not path.is_file():
+        raise LexiconError(f"{path}: lexicon file not found")
+    version: str | None = None
+    rows: list[tuple[int, list[str]]] = []
+    header_seen = False
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip():
+            continue
+        if raw.lstrip().startswith("#"):
+            found = _VERSION_LINE.match(raw.strip())
+            if found:
+                version = found.group(1)
+            continue
+        cells = [cell.strip() for cell in raw.split("\t")]
+        if not header_seen:
+            if tuple(cells) != columns:
+                raise LexiconError(f"{path}:{number}: header must be {'<TAB>'.join(columns)}, got {raw!r}")
+            header_seen = True
+            continue
+        if len(cells) != len(columns):
+            raise LexiconError(f"{path}:{number}: expected {len(columns)} tab-separated columns, got {len(cells)}")
+        rows.append((number, cells))
+    if not header_seen:
+        raise LexiconError(f"{path}: no header row")
+    return version, rows
+
+
+def _parse_entry(path: Path, number: int, cells: list[str]) -> Entry:
+    pattern, signal, weight_text, cameo, plover = cells
+    where = f"{path}:{number}"
+    if signal not in SIGNALS_BY_NAME and signal != SHIELD:
+        valid = [*SIGNALS_BY_NAME, SHIELD]
+        raise LexiconError(f"{where}: unknown signal {signal!r}; valid signals are {valid}")
+    try:
+        weight = float(weight_text)
+    except ValueError:
+        raise LexiconError(f"{where}: weight {weight_text!r} is not a number") from None
+    if not 0 < weight <= _MAX_WEIGHT:
+        raise LexiconError(f"{where}: weight {weight} must be in (0, {_MAX_WEIGHT}]")
+    if signal == SHIELD:
+        return Entry(pattern, signal, weight, cameo, plover, number)
+    if not _CAMEO_CODE.match(cameo):
+        raise LexiconError(f"{where}: CAMEO code {cameo!r} must look like 13, 138 or 19x")
+    valid_plover = set(",".join(s.plover for s in SIGNALS_BY_NAME.values()).split(","))
+    if plover not in valid_plover:
+        raise LexiconError(f"{where}: PLOVER code {plover!r} is not one of {sorted(valid_plover)}")
+    return Entry(pattern, signal, weight, cameo, plover, number)
+
+
+def _parse_cue(path: Path, number: int, cells: list[str]) -> Cue:
+    cue, kind, scope_text = cells
+    where = f"{path}:{number}"
+    if kind not in ("negation", "hedge"):
+        raise LexiconError(f"{where}: cue kind {kind!r} must be 'negation' or 'hedge'")
+    if not scope_text.isdigit() or not 1 <= int(scope_text) <= _MAX_SCOPE:
+        raise LexiconError(f"{where}: scope {scope_text!r} must be a whole number of tokens from 1 to {_MAX_SCOPE}")
+    return Cue(cue, kind, int(scope_text), number)  # type: ignore[arg-type]
+
+
+class Lexicon:
+    """Signal phrases plus negation and hedging cues, compiled into one phrase trie."""
+
+    def __init__(self, entries: list[Entry], cues: list[Cue], version: str, source: str = "") -> None:
+        if not entries:
+            raise LexiconError("a lexicon needs at least one entry")
+        self.entries = tuple(entries)
+        self.cues = tuple(cues)
+        self.version = version
+        self.sha256 = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        self._matcher: PhraseMatcher[Entry | Cue] = PhraseMatcher()
+        for item in (*entries, *cues):
+            pattern = item.pattern if isinstance(item, Entry) else item.cue
+            try:
+                self._matcher.add(pattern, item)
+            except PatternError as exc:
+                raise LexiconError(f"line {item.line}: {exc}") from None
+
+    @classmethod
+    def load(cls, directory: Path | str = DEFAULT_DIRECTORY) -> Lexicon:
+        directory = Path(directory)
+        signals_path, cues_path = directory / SIGNALS_FILE, directory / CUES_FILE
+        version, signal_rows = _rows(signals_path, _SIGNAL_COLUMNS)
+        _, cue_rows = _rows(cues_path, _CUE_COLUMNS)
+        if version is None:
+            raise LexiconError(f"{signals_path}: missing '# version: X.Y.Z' line")
+        entries = [_parse_entry(signals_path, number, cells) for number, cells in signal_rows]
+        cues = [_parse_cue(cues_path, number, cells) for number, cells in cue_rows]
+        source = signals_path.read_text(encoding="utf-8") + cues_path.read_text(encoding="utf-8")
+        try:
+            return cls(entries, cues, version, source)
+        except LexiconError as exc:
+            raise LexiconError(f"{directory}: {exc}") from None
+
+    def analyze(self, text: str) -> Analysis:
+        """Tokens and lexicon matches of one normalised sentence; offsets are local to `text`."""
+        raw = tokenize(text)
+        folded = [fold_token(token) for token, _, _ in raw]
+        matches: list[Match] = []
+        # The most recent cue of each kind: (token index where it ends, scope, surface text).
+        last_cue: dict[str, tuple[int, int, str]] = {}
+        scoped: list[str] = []
+        for found in self._matcher.find(folded):
+            first = found.payloads[0]
+            if isinstance(first, Cue):
+                surface = text[raw[found.start][1] : raw[found.stop - 1][2]]
+                last_cue[first.kind] = (found.stop, first.scope, surface)
+                scoped.extend(self._in_scope(first, found.stop, folded))
+                continue
+            negation = self._cue_in_reach(last_cue.get("negation"), found.start, folded)
+            hedge = self._cue_in_reach(last_cue.get("hedge"), found.start, folded)
+            begin, end = raw[found.start][1], raw[found.stop - 1][2]
+            for entry in found.payloads:
+                if not isinstance(entry, Entry) or entry.signal == SHIELD:
+                    continue
+                matches.append(
+                    Match(
+                        signal=entry.signal,
+                        pattern=entry.pattern,
+                        text=text[begin:end],
+                        begin=begin,
+                        end=end,
+                        weight=entry.weight,
+                        negated=negation is not None,
+                        hypothetical=hedge is not None,
+                        cue=negation or hedge,
+                    )
+                )
+        words = tuple(token for token, (raw_token, _, _) in zip(folded, raw, strict=True) if raw_token[0].isalnum())
+        return Analysis(words, tuple(matches), tuple(scoped))
+
+    @staticmethod
+    def _in_scope(cue: Cue, stop: int, tokens: list[str]) -> list[str]:
+        """The words a cue reaches, marked with the cue's kind ("neg:fired", "hyp:strike")."""
+        prefix = "neg:" if cue.kind == "negation" else "hyp:"
+        reached = []
+        for token in tokens[stop : stop + cue.scope]:
+            if token in CLAUSE_BREAKS:
+                break
+            if token[0].isalnum():
+                reached.append(prefix + token)
+        return reached
+
+    @staticmethod
+    def _cue_in_reach(cue: tuple[int, int, str] | None, start: int, tokens: list[str]) -> str | None:
+        if cue is None:
+            return None
+        cue_end, scope, surface = cue
+        if start - cue_end > scope:
+            return None
+        if any(token in CLAUSE_BREAKS for token in tokens[cue_end:start]):
+            return None
+        return surface

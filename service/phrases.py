@@ -1,0 +1,116 @@
+"""A token trie that finds many phrases in one left-to-right pass over a sentence's tokens.
+
+Pattern syntax (shared by the lexicon and the actor gazetteer): tokens separated by spaces; a token may list
+alternatives with "|" ("vow|vows|vowed"); "*" stands for exactly one token of any kind. Patterns are tokenised and
+folded exactly like the text they are matched against, so "Kata'ib" and "al-Kadhimi" work as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from service.text import fold_token, tokenize
+
+Payload = TypeVar("Payload")
+
+WILDCARD = "*"
+_END = ""  # trie key under which a node stores the payloads of the phrases ending there
+
+
+class PatternError(ValueError):
+    """A pattern that cannot be compiled; the message says why."""
+
+
+def pattern_tokens(pattern: str) -> list[list[tuple[str, ...]]]:
+    """Split a pattern into positions; each position lists its alternatives as folded token sequences.
+
+    An alternative may tokenise to several tokens ("de-escalation" is "de", "escalation"), so alternatives at one
+    position may differ in length.
+    """
+    positions: list[list[tuple[str, ...]]] = []
+    for raw in pattern.split():
+        if raw == WILDCARD:
+            positions.append([(WILDCARD,)])
+            continue
+        alternatives = [alt for alt in raw.split("|") if alt]
+        if not alternatives:
+            raise PatternError(f"empty alternative in {pattern!r}")
+        expanded = {tuple(fold_token(tok) for tok, _, _ in tokenize(alt)) for alt in alternatives}
+        if () in expanded:
+            raise PatternError(f"{raw!r} in {pattern!r} has no word characters")
+        positions.append(sorted(expanded))
+    if not positions:
+        raise PatternError("empty pattern")
+    if positions[0] == [(WILDCARD,)] or positions[-1] == [(WILDCARD,)]:
+        raise PatternError(f"{pattern!r} may not start or end with {WILDCARD!r}")
+    return positions
+
+
+@dataclass(frozen=True, slots=True)
+class Found(Generic[Payload]):
+    """Payloads of the longest phrase found at token positions [start, stop)."""
+
+    start: int
+    stop: int
+    payloads: tuple[Payload, ...]
+
+
+class PhraseMatcher(Generic[Payload]):
+    """Longest-match, non-overlapping phrase search over folded tokens."""
+
+    def __init__(self) -> None:
+        self._root: dict[str, dict] = {}
+
+    def add(self, pattern: str, payload: Payload) -> None:
+        nodes = [self._root]
+        for alternatives in pattern_tokens(pattern):
+            reached = []
+            for node in nodes:
+                for sequence in alternatives:
+                    child = node
+                    for token in sequence:
+                        child = child.setdefault(token, {})
+                    reached.append(child)
+            nodes = list({id(node): node for node in reached}.values())
+        for node in nodes:
+            node.setdefault(_END, []).append(payload)
+
+    def add_all(self, items: Iterable[tuple[str, Payload]]) -> None:
+        for pattern, payload in items:
+            self.add(pattern, payload)
+
+    def find(self, tokens: Sequence[str]) -> list[Found[Payload]]:
+        """Scan once from left to right; at each position keep the longest phrase and jump past it."""
+        root = self._root
+        found: list[Found[Payload]] = []
+        position, count = 0, len(tokens)
+        while position < count:
+            if tokens[position] not in root:
+                position += 1
+                continue
+            best = self._longest(tokens, position)
+            if best is None:
+                position += 1
+                continue
+            found.append(best)
+            position = best.stop
+        return found
+
+    def _longest(self, tokens: Sequence[str], start: int) -> Found[Payload] | None:
+        best: Found[Payload] | None = None
+        frontier = [(self._root, start)]
+        while frontier:
+            node, index = frontier.pop()
+            if _END in node and index > start and (best is None or index > best.stop):
+                best = Found(start, index, tuple(node[_END]))
+            if index >= len(tokens):
+                continue
+            child = node.get(tokens[index])
+            if child is not None:
+                frontier.append((child, index + 1))
+            wildcard = node.get(WILDCARD)
+            if wildcard is not None and index > start:
+                frontier.append((wildcard, index + 1))
+        return best
