@@ -87,7 +87,6 @@ class SignalScore:
 class DocumentScore:
     risk: float  # the document's escalation risk in [0, 1]
     level: str  # low / elevated / high / critical
-    escalatory: float
     deescalation: float
     escalation_flagged: bool
     deescalation_flagged: bool

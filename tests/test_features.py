@@ -1,0 +1,46 @@
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from service.features import SentenceFeaturizer, word_ngrams
+from service.lexicon import Lexicon
+
+LEXICON = Lexicon.load()
+TEXTS = [
+    "Militants fired rockets at the base on Tuesday.",
+    "The group denied firing rockets at the base.",
+    "Officials fear militants could fire rockets at the base.",
+    "The truce held for a second week.",
+    "The truce collapsed after rockets hit the base.",
+    "Talks on a ceasefire resumed in Doha.",
+]
+
+
+def test_tfidf_block_equals_scikit_learn_tfidf_on_the_same_tokens() -> None:
+    ours = SentenceFeaturizer(lexicon=LEXICON, use_lexicon=False, min_df=1).fit(TEXTS)
+    tokens = {text: LEXICON.analyze(text).tokens for text in TEXTS}
+    reference = TfidfVectorizer(analyzer=lambda text: word_ngrams(tokens[text], 2), sublinear_tf=True).fit(TEXTS)
+    assert list(ours.get_feature_names_out()) == list(reference.get_feature_names_out())
+    np.testing.assert_allclose(ours.transform(TEXTS).toarray(), reference.transform(TEXTS).toarray(), atol=1e-12)
+
+
+def test_lexicon_block_separates_asserted_negated_and_hypothetical() -> None:
+    featurizer = SentenceFeaturizer(lexicon=LEXICON, use_tfidf=False).fit(TEXTS)
+    names = list(featurizer.get_feature_names_out())
+    matrix = featurizer.transform(TEXTS[:3]).toarray()
+    asserted, negated, hypothetical = (names.index(f"lexicon:attack:{c}") for c in ("asserted", "negated", "hypothetical"))
+    assert matrix[0, asserted] > 0 and matrix[0, negated] == 0 == matrix[0, hypothetical]
+    assert matrix[1, negated] > 0 and matrix[1, asserted] == 0
+    assert matrix[2, hypothetical] > 0 and matrix[2, asserted] == 0
+
+
+def test_negated_words_get_their_own_features_only_in_the_hybrid() -> None:
+    hybrid = SentenceFeaturizer(lexicon=LEXICON, min_df=1).fit(TEXTS)
+    model_only = SentenceFeaturizer(lexicon=LEXICON, use_lexicon=False, min_df=1).fit(TEXTS)
+    assert "neg:firing" in hybrid.vocabulary_ and "neg:firing" not in model_only.vocabulary_
+
+
+def test_raw_text_and_prepared_analysis_give_the_same_features() -> None:
+    featurizer = SentenceFeaturizer(lexicon=LEXICON, min_df=1).fit(TEXTS)
+    from_text = featurizer.transform(TEXTS).toarray()
+    from_analysis = featurizer.transform([LEXICON.analyze(text) for text in TEXTS]).toarray()
+    np.testing.assert_array_equal(from_text, from_analysis)

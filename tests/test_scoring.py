@@ -1,0 +1,105 @@
+from pathlib import Path
+
+import pytest
+
+from service.aggregate import LEVELS, level_of
+from service.errors import InputError
+from service.scoring import Scorer
+from service.signals import SIGNAL_NAMES
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def seed(prefix: str) -> str:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_same_story_told_twice_scores_alike(scorer: Scorer) -> None:
+    translated, original = scorer.score(seed("000")), scorer.score(seed("001"))
+    assert translated.level == original.level
+    shared = set(translated.flagged_signals) & set(original.flagged_signals)
+    either = set(translated.flagged_signals) | set(original.flagged_signals)
+    assert len(shared) >= 0.6 * len(either)
+
+
+def test_sentence_offsets_point_at_the_sentence_in_the_original_text(scorer: Scorer) -> None:
+    text = seed("001")
+    for sentence in scorer.score(text).sentences:
+        assert text[sentence.begin : sentence.end].split() == sentence.text.replace("’", "'").split() or \
+            len(text[sentence.begin : sentence.end]) == len(sentence.text)
+
+
+def test_evidence_offsets_point_at_the_matched_words(scorer: Scorer) -> None:
+    text = "On Nov. 17, a militia fired rockets toward the U.S. Embassy in Baghdad’s Green Zone."
+    (sentence,) = scorer.score(text).sentences
+    fired = [m for m in sentence.matches if m.signal == "attack"]
+    assert fired and text[fired[0].begin : fired[0].end] == fired[0].text == "fired rockets"
+
+
+def test_actors_are_found_with_offsets_into_the_original_text(scorer: Scorer) -> None:
+    text = "Kataeb Hezbollah denied involvement.  Later, Kadhimi’s office urged calm."
+    document = scorer.score(text)
+    assert document.actor_names == ("Kataib Hezbollah", "Mustafa al-Kadhimi")
+    assert [text[a.begin : a.end] for a in document.actors] == ["Kataeb Hezbollah", "Kadhimi’s"]
+
+
+def test_explanations_name_model_terms_for_flagged_signals(scorer: Scorer) -> None:
+    (sentence,) = scorer.score("Militants fired three rockets at the air base, killing two soldiers.").sentences
+    assert "attack" in sentence.signals
+    terms = sentence.top_terms["attack"]
+    assert terms and all(term.contribution > 0 for term in terms)
+
+
+def test_score_many_equals_score_one_by_one(scorer: Scorer) -> None:
+    texts = [seed("003"), "The ceasefire held overnight.", seed("004")]
+    together = scorer.score_many(texts)
+    for text, document in zip(texts, together, strict=True):
+        alone = scorer.score(text, explain=False)
+        assert alone.risk == pytest.approx(document.risk, abs=1e-12)
+        assert alone.flagged_signals == document.flagged_signals
+
+
+def test_probabilities_are_in_range_and_signals_carry_codes(scorer: Scorer) -> None:
+    document = scorer.score(seed("002"))
+    assert 0.0 <= document.risk <= 1.0 and 0.0 <= document.deescalation <= 1.0
+    for name in SIGNAL_NAMES:
+        signal = document.signals[name]
+        assert 0.0 <= signal.probability <= 1.0 and signal.cameo and signal.plover
+        assert signal.flagged == bool(signal.sentences)
+
+
+def test_risk_does_not_drift_up_as_neutral_text_grows(scorer: Scorer) -> None:
+    core = "Militants fired rockets at the base. "
+    filler = "The weather was mild and markets were calm. " * 200
+    assert scorer.score(core + filler).risk == pytest.approx(scorer.score(core).risk, abs=1e-9)
+
+
+def test_threshold_override_changes_flags(scorer: Scorer) -> None:
+    text = "Militants fired rockets at the base."
+    assert "attack" in scorer.score_many([text])[0].flagged_signals
+    assert "attack" not in scorer.score_many([text], thresholds={"attack": 1.0})[0].flagged_signals
+
+
+@pytest.mark.parametrize(("bad", "message"), [("", "text is empty"), ("   ", "text is empty"), (42, "must be a string")])
+def test_bad_text_is_an_input_error(scorer: Scorer, bad: object, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        scorer.score(bad)  # type: ignore[arg-type]
+
+
+def test_text_over_the_limit_is_refused_with_the_limit_in_the_message(model_path: Path) -> None:
+    small = Scorer(Scorer.load(model_path).artifact, Scorer.load(model_path).gazetteer, max_text_chars=10)
+    with pytest.raises(InputError, match="the limit is 10"):
+        small.score("This text is longer than ten characters.")
+
+
+def test_unknown_threshold_name_lists_the_valid_names(scorer: Scorer) -> None:
+    with pytest.raises(InputError, match="valid names are .*'attack'"):
+        scorer.score_many(["Rockets hit the base."], thresholds={"atack": 0.5})
+
+
+def test_levels_cover_the_unit_interval_in_order() -> None:
+    assert [level_of(x) for x in (0.0, 0.29, 0.3, 0.6, 0.85, 1.0)] == [
+        "low", "low", "elevated", "high", "critical", "critical"
+    ]
+    assert [name for _, name in LEVELS] == ["critical", "high", "elevated", "low"]

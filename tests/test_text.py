@@ -1,0 +1,61 @@
+from service.text import normalise, split_sentences, tokenize
+
+
+def sentences_of(text: str) -> list[str]:
+    return [text[s.begin : s.end] for s in split_sentences(normalise(text))]
+
+
+def test_abbreviations_and_dates_do_not_end_sentences() -> None:
+    text = "On Nov. 17, a militia fired rockets at the U.S. Embassy. Brig. Gen. Ismail Qaani visited Baghdad."
+    assert sentences_of(text) == [
+        "On Nov. 17, a militia fired rockets at the U.S. Embassy.",
+        "Brig. Gen. Ismail Qaani visited Baghdad.",
+    ]
+
+
+def test_dotted_acronym_ends_sentence_before_a_sentence_starter() -> None:
+    assert sentences_of("Troops returned to the U.S. The next day talks began.") == [
+        "Troops returned to the U.S.",
+        "The next day talks began.",
+    ]
+
+
+def test_headline_without_full_stop_is_its_own_sentence() -> None:
+    text = "Iraq fears confrontation between U.S. and Iran\n\nThe Iraqi government is on edge."
+    assert sentences_of(text) == ["Iraq fears confrontation between U.S. and Iran", "The Iraqi government is on edge."]
+
+
+def test_hard_wrapped_line_continues_the_sentence() -> None:
+    text = "Militants fired rockets at the\nbase on Tuesday. Nobody was hurt."
+    assert sentences_of(text) == ["Militants fired rockets at the\nbase on Tuesday.", "Nobody was hurt."]
+
+
+def test_quoted_sentence_keeps_its_closing_quote() -> None:
+    text = '"We will respond," he said. "Wait for it."'
+    assert sentences_of(text) == ['"We will respond," he said.', '"Wait for it."']
+
+
+def test_offsets_survive_nfkc_length_changes() -> None:
+    text = "The ﬁrst strike hit Sana’a… Then calm returned."
+    sentences = split_sentences(normalise(text))
+    assert [text[s.begin : s.end] for s in sentences] == ["The ﬁrst strike hit Sana’a…", "Then calm returned."]
+    assert sentences[0].text.startswith("The first strike")
+
+
+def test_typographic_quotes_and_dashes_fold_without_moving_offsets() -> None:
+    text = "“Truce — over,” he said."
+    normalised = normalise(text)
+    assert normalised.origin is None
+    assert normalised.text == '"Truce - over," he said.'
+
+
+def test_every_sentence_offset_points_into_the_original_text() -> None:
+    text = "  First one.   Second one!\n\nThird ﬁne one?  "
+    for sentence in split_sentences(normalise(text)):
+        assert normalise(text[sentence.begin : sentence.end]).text == sentence.text
+
+
+def test_tokens_keep_inner_apostrophes_and_offsets() -> None:
+    assert tokenize("kata'ib fired, u.s. said") == [
+        ("kata'ib", 0, 7), ("fired", 8, 13), (",", 13, 14), ("u.s", 15, 18), ("said", 20, 24)
+    ]
