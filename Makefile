@@ -8,7 +8,7 @@ MODEL := models/escalation.joblib
 CORPUS := fixtures/corpus/train.jsonl fixtures/corpus/dev.jsonl
 LEXICON := $(wildcard service/lexicon/*.tsv)
 
-.PHONY: install model serve score-seeds test lint typecheck check eval bench lock clean
+.PHONY: install model serve test lint typecheck check eval bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,6 @@ model: $(MODEL)
 
 serve: $(MODEL)
 	$(BIN)/escalation serve
-
-score-seeds: $(MODEL)
-	$(BIN)/python -m service.demo seeds/*.txt
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

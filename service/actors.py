@@ -6,12 +6,13 @@ File: lexicon/actors.tsv with columns canonical, kind, variants ("|"-separated).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from service.errors import LexiconError
 from service.phrases import PatternError, PhraseMatcher
-from service.text import fold_token, tokenize
+from service.text import folded_tokens
 from service.types import ActorMention
 
 DEFAULT_PATH = Path(__file__).parent / "lexicon" / "actors.tsv"
@@ -79,11 +80,13 @@ class Gazetteer:
 
     def find(self, text: str) -> list[ActorMention]:
         """Actor mentions in a normalised text, offsets local to `text`."""
-        raw = tokenize(text)
-        folded = [fold_token(token) for token, _, _ in raw]
+        return self.find_tokens(text, *folded_tokens(text))
+
+    def find_tokens(self, text: str, folded: Sequence[str], spans: Sequence[tuple[int, int]]) -> list[ActorMention]:
+        """Actor mentions given the text's folded tokens and their offsets (as the lexicon analysis has them)."""
         mentions: list[ActorMention] = []
         for found in self._matcher.find(folded):
-            begin, end = raw[found.start][1], raw[found.stop - 1][2]
+            begin, end = spans[found.start][0], spans[found.stop - 1][1]
             surface = text[begin:end]
             for variant in found.payloads:
                 if variant.kind == LOOKALIKE:

@@ -36,7 +36,9 @@ def analyze_text(lexicon: Lexicon, text: str) -> Analysis:
 def word_ngrams(tokens: Sequence[str], ngram_max: int) -> list[str]:
     """Unigrams, then bigrams (and so on) joined with a space, like scikit-learn's word analyzer."""
     grams = list(tokens)
-    for n in range(2, ngram_max + 1):
+    if ngram_max >= 2:
+        grams.extend([a + " " + b for a, b in zip(tokens, tokens[1:])])
+    for n in range(3, ngram_max + 1):
         grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
     return grams
 

@@ -20,7 +20,7 @@ from typing import Literal
 from service.errors import LexiconError
 from service.phrases import PatternError, PhraseMatcher
 from service.signals import SIGNALS_BY_NAME
-from service.text import fold_token, tokenize
+from service.text import folded_tokens
 from service.types import Match
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "lexicon"
@@ -41,6 +41,8 @@ CLAUSE_BREAKS = frozenset(
 
 # Rows with this signal shield their words from other entries ("heart attack", "price war") and emit no match.
 SHIELD = "none"
+
+_PUNCTUATION = frozenset(',;:()"?!')
 
 CueKind = Literal["negation", "hedge"]
 
@@ -65,11 +67,13 @@ class Cue:
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    """A sentence as the features see it: folded word tokens and lexicon matches (sentence-local offsets)."""
+    """A sentence as the features and the gazetteer see it; offsets are local to the sentence."""
 
-    tokens: tuple[str, ...]
-    matches: tuple[Match, ...]
-    scoped: tuple[str, ...] = ()  # words inside a cue's reach, prefixed "neg:" or "hyp:" (features only)
+    tokens: list[str]  # word tokens (the TF-IDF input)
+    matches: list[Match]
+    scoped: list[str]  # words inside a cue's reach, prefixed "neg:" or "hyp:" (features only)
+    folded: list[str]  # every token, punctuation included (what the actor gazetteer reads)
+    spans: list[tuple[int, int]]  # offsets of `folded`
 
 
 def _rows(path: Path, columns: tuple[str, ...]) -> tuple[str | None, list[tuple[int, list[str]]]]:
@@ -169,8 +173,7 @@ class Lexicon:
 
     def analyze(self, text: str) -> Analysis:
         """Tokens and lexicon matches of one normalised sentence; offsets are local to `text`."""
-        raw = tokenize(text)
-        folded = [fold_token(token) for token, _, _ in raw]
+        folded, spans = folded_tokens(text)
         matches: list[Match] = []
         # The most recent cue of each kind: (token index where it ends, scope, surface text).
         last_cue: dict[str, tuple[int, int, str]] = {}
@@ -178,13 +181,13 @@ class Lexicon:
         for found in self._matcher.find(folded):
             first = found.payloads[0]
             if isinstance(first, Cue):
-                surface = text[raw[found.start][1] : raw[found.stop - 1][2]]
+                surface = text[spans[found.start][0] : spans[found.stop - 1][1]]
                 last_cue[first.kind] = (found.stop, first.scope, surface)
                 scoped.extend(self._in_scope(first, found.stop, folded))
                 continue
             negation = self._cue_in_reach(last_cue.get("negation"), found.start, folded)
             hedge = self._cue_in_reach(last_cue.get("hedge"), found.start, folded)
-            begin, end = raw[found.start][1], raw[found.stop - 1][2]
+            begin, end = spans[found.start][0], spans[found.stop - 1][1]
             for entry in found.payloads:
                 if not isinstance(entry, Entry) or entry.signal == SHIELD:
                     continue
@@ -201,8 +204,8 @@ class Lexicon:
                         cue=negation or hedge,
                     )
                 )
-        words = tuple(token for token, (raw_token, _, _) in zip(folded, raw, strict=True) if raw_token[0].isalnum())
-        return Analysis(words, tuple(matches), tuple(scoped))
+        words = [token for token in folded if token not in _PUNCTUATION]
+        return Analysis(words, matches, scoped, folded, spans)
 
     @staticmethod
     def _in_scope(cue: Cue, stop: int, tokens: list[str]) -> list[str]:

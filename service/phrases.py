@@ -84,33 +84,32 @@ class PhraseMatcher(Generic[Payload]):
     def find(self, tokens: Sequence[str]) -> list[Found[Payload]]:
         """Scan once from left to right; at each position keep the longest phrase and jump past it."""
         root = self._root
+        if root.keys().isdisjoint(tokens):
+            return []
         found: list[Found[Payload]] = []
-        position, count = 0, len(tokens)
-        while position < count:
-            if tokens[position] not in root:
-                position += 1
+        position = 0
+        for start in [index for index, token in enumerate(tokens) if token in root]:
+            if start < position:
                 continue
-            best = self._longest(tokens, position)
-            if best is None:
-                position += 1
-                continue
-            found.append(best)
-            position = best.stop
+            best = self._longest(tokens, start)
+            if best is not None:
+                found.append(best)
+                position = best.stop
         return found
 
     def _longest(self, tokens: Sequence[str], start: int) -> Found[Payload] | None:
-        best: Found[Payload] | None = None
-        frontier = [(self._root, start)]
+        count = len(tokens)
+        best_stop, best_node = -1, None
+        frontier = [(self._root[tokens[start]], start + 1)]
         while frontier:
             node, index = frontier.pop()
-            if _END in node and index > start and (best is None or index > best.stop):
-                best = Found(start, index, tuple(node[_END]))
-            if index >= len(tokens):
-                continue
-            child = node.get(tokens[index])
-            if child is not None:
-                frontier.append((child, index + 1))
-            wildcard = node.get(WILDCARD)
-            if wildcard is not None and index > start:
-                frontier.append((wildcard, index + 1))
-        return best
+            if index > best_stop and _END in node:
+                best_stop, best_node = index, node
+            if index < count:
+                child = node.get(tokens[index])
+                if child is not None:
+                    frontier.append((child, index + 1))
+                wildcard = node.get(WILDCARD)
+                if wildcard is not None:
+                    frontier.append((wildcard, index + 1))
+        return None if best_node is None else Found(start, best_stop, tuple(best_node[_END]))

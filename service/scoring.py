@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from service.errors import InputError
 from service.model import Artifact, load_artifact
 from service.settings import Settings
 from service.signals import HEADS, SIGNAL_NAMES
+from service.lexicon import Analysis
 from service.text import NormalisedText, normalise, split_sentences
 from service.types import ActorMention, DocumentScore, Match, Sentence, SentenceScore, TermContribution
 
@@ -67,7 +67,8 @@ class Scorer:
         analyses = [self.lexicon.analyze(sentence.text) for sentence in flat]
         features = self._featurizer.transform(analyses)
         probabilities = self._heads.predict_proba(features)
-        flags = probabilities[:, : len(SIGNAL_NAMES)] >= cut[: len(SIGNAL_NAMES)]
+        flags = (probabilities[:, : len(SIGNAL_NAMES)] >= cut[: len(SIGNAL_NAMES)]).tolist()
+        probability_rows = probabilities.tolist()
         results: list[DocumentScore] = []
         row = 0
         threshold_map = dict(zip(HEADS, cut.tolist(), strict=True))
@@ -76,7 +77,7 @@ class Scorer:
             for sentence in per_document:
                 scored.append(
                     self._sentence_score(
-                        document, sentence, analyses[row].matches, probabilities[row], flags[row],
+                        document, sentence, analyses[row], probability_rows[row], flags[row],
                         features[row] if explain else None,
                     )
                 )
@@ -109,9 +110,9 @@ class Scorer:
         self,
         document: NormalisedText,
         sentence: Sentence,
-        matches: tuple[Match, ...],
-        probabilities: np.ndarray,
-        flags: np.ndarray,
+        analysis: Analysis,
+        probabilities: list[float],
+        flags: list[bool],
         features: sp.csr_matrix | None,
     ) -> SentenceScore:
         signals = tuple(name for name, flagged in zip(SIGNAL_NAMES, flags, strict=True) if flagged)
@@ -120,22 +121,28 @@ class Scorer:
             text=sentence.text,
             begin=sentence.begin,
             end=sentence.end,
-            probabilities=dict(zip(HEADS, probabilities.tolist(), strict=True)),
+            probabilities=dict(zip(HEADS, probabilities, strict=True)),
             signals=signals,
-            matches=tuple(self._to_original(document, sentence, match) for match in matches),
-            actors=tuple(self._actor_to_original(document, sentence, m) for m in self.gazetteer.find(sentence.text)),
+            matches=tuple(self._to_original(document, sentence, match) for match in analysis.matches),
+            actors=tuple(
+                self._actor_to_original(document, sentence, mention)
+                for mention in self.gazetteer.find_tokens(sentence.text, analysis.folded, analysis.spans)
+            ),
             top_terms=self._top_terms(features, signals) if features is not None else {},
         )
 
     @staticmethod
     def _to_original(document: NormalisedText, sentence: Sentence, match: Match) -> Match:
         begin, end = document.to_original(sentence.norm_begin + match.begin, sentence.norm_begin + match.end)
-        return replace(match, begin=begin, end=end, text=document.original[begin:end])
+        return Match(
+            match.signal, match.pattern, document.original[begin:end], begin, end, match.weight,
+            match.negated, match.hypothetical, match.cue,
+        )
 
     @staticmethod
     def _actor_to_original(document: NormalisedText, sentence: Sentence, mention: ActorMention) -> ActorMention:
         begin, end = document.to_original(sentence.norm_begin + mention.begin, sentence.norm_begin + mention.end)
-        return replace(mention, begin=begin, end=end, text=document.original[begin:end])
+        return ActorMention(mention.canonical, mention.kind, document.original[begin:end], begin, end)
 
     def _top_terms(self, row: sp.csr_matrix, signals: tuple[str, ...]) -> dict[str, tuple[TermContribution, ...]]:
         """Per flagged signal, the features with the largest coefficient x value in this sentence."""

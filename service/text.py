@@ -43,17 +43,33 @@ class NormalisedText:
         return self.origin[begin], self.origin[end - 1] + 1
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
 def normalise(text: str) -> NormalisedText:
     """NFKC, then fold typographic quotes, dashes and exotic whitespace to ASCII, one character for one."""
+    if text.isascii():  # ASCII is NFKC already; only tabs and carriage returns fold
+        return NormalisedText(text, text.replace("\t", " ").replace("\r", "\n"), None)
     if unicodedata.is_normalized("NFKC", text):
         return NormalisedText(text, text.translate(_FOLD), None)
+    # Only non-ASCII runs can change under NFKC; ASCII stretches are copied whole with an identity offset map.
     pieces: list[str] = []
     origin: list[int] = []
-    for index, char in enumerate(text):
-        folded = unicodedata.normalize("NFKC", char)
-        pieces.append(folded)
-        origin.extend([index] * len(folded))
-    return NormalisedText(text, "".join(pieces).translate(_FOLD), tuple(origin))
+    position = 0
+    for run in _NON_ASCII.finditer(text):
+        pieces.append(text[position : run.start()])
+        origin.extend(range(position, run.start()))
+        for index in range(run.start(), run.end()):
+            folded = unicodedata.normalize("NFKC", text[index])
+            pieces.append(folded)
+            origin.extend([index] * len(folded))
+        position = run.end()
+    pieces.append(text[position:])
+    origin.extend(range(position, len(text)))
+    normalised = "".join(pieces)
+    if len(normalised) == len(text):
+        return NormalisedText(text, normalised.translate(_FOLD), None)
+    return NormalisedText(text, normalised.translate(_FOLD), tuple(origin))
 
 
 # Abbreviations whose full stop does not end a sentence (titles, months, wire-style shorthands).
@@ -135,6 +151,14 @@ TOKEN_PATTERN = re.compile(r"[^\W_]+(?:['.][^\W_]+)*|[,;:()\"?!]")
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """Lower-cased tokens of a normalised string with their end-exclusive offsets."""
     return [(m.group().lower(), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
+
+
+def folded_tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Folded tokens (see fold_token) of a normalised string, and their end-exclusive offsets."""
+    matches = list(TOKEN_PATTERN.finditer(text))
+    lowered = [m.group().lower() for m in matches]
+    folded = [token if token.isalnum() and token.isascii() else fold_token(token) for token in lowered]
+    return folded, [m.span() for m in matches]
 
 
 def fold_token(token: str) -> str:
