@@ -10,6 +10,7 @@ Everything here is module-level so that joblib can find it by import path when t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,7 +38,7 @@ def word_ngrams(tokens: Sequence[str], ngram_max: int) -> list[str]:
     """Unigrams, then bigrams (and so on) joined with a space, like scikit-learn's word analyzer."""
     grams = list(tokens)
     if ngram_max >= 2:
-        grams.extend([a + " " + b for a, b in zip(tokens, tokens[1:])])
+        grams.extend([a + " " + b for a, b in pairwise(tokens)])
     for n in range(3, ngram_max + 1):
         grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
     return grams

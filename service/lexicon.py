@@ -148,7 +148,8 @@ class Lexicon:
         self.version = version
         self.sha256 = hashlib.sha256(source.encode("utf-8")).hexdigest()
         self._matcher: PhraseMatcher[Entry | Cue] = PhraseMatcher()
-        for item in (*entries, *cues):
+        items: list[Entry | Cue] = [*entries, *cues]
+        for item in items:
             pattern = item.pattern if isinstance(item, Entry) else item.cue
             try:
                 self._matcher.add(pattern, item)

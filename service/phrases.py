@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from service.text import fold_token, tokenize
 
@@ -61,12 +61,12 @@ class PhraseMatcher(Generic[Payload]):
     """Longest-match, non-overlapping phrase search over folded tokens."""
 
     def __init__(self) -> None:
-        self._root: dict[str, dict] = {}
+        self._root: dict[str, Any] = {}  # token -> child node; _END -> list of payloads
 
     def add(self, pattern: str, payload: Payload) -> None:
         nodes = [self._root]
         for alternatives in pattern_tokens(pattern):
-            reached = []
+            reached: list[dict[str, Any]] = []
             for node in nodes:
                 for sequence in alternatives:
                     child = node
@@ -75,7 +75,8 @@ class PhraseMatcher(Generic[Payload]):
                     reached.append(child)
             nodes = list({id(node): node for node in reached}.values())
         for node in nodes:
-            node.setdefault(_END, []).append(payload)
+            payloads: list[Payload] = node.setdefault(_END, [])
+            payloads.append(payload)
 
     def add_all(self, items: Iterable[tuple[str, Payload]]) -> None:
         for pattern, payload in items:

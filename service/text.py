@@ -74,14 +74,20 @@ def normalise(text: str) -> NormalisedText:
 
 # Abbreviations whose full stop does not end a sentence (titles, months, wire-style shorthands).
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof gen lt col maj capt sgt cpl pvt adm cmdr brig cdr gov sen rep pres amb rev fr st mt ft
-    jan feb mar apr jun jul aug sep sept oct nov dec no nos vs v approx est dept univ inc corp co ltd jr sr
-    al gens lts cols sens reps govs""".split()
+    [
+        "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "sgt", "cpl", "pvt", "adm", "cmdr", "brig",
+        "cdr", "gov", "sen", "rep", "pres", "amb", "rev", "fr", "st", "mt", "ft", "jan", "feb", "mar", "apr", "jun",
+        "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "nos", "vs", "v", "approx", "est", "dept", "univ",
+        "inc", "corp", "co", "ltd", "jr", "sr", "al", "gens", "lts", "cols", "sens", "reps", "govs",
+    ]
 )
 # Dotted acronyms (U.S., U.N.) end a sentence only before a word that typically starts one.
 _SENTENCE_STARTERS = frozenset(
-    """the a an it he she they we i in on at but this that these those there its his her their our after before
-    when while however meanwhile earlier later officials""".split()
+    [
+        "the", "a", "an", "it", "he", "she", "they", "we", "i", "in", "on", "at", "but", "this", "that", "these",
+        "those", "there", "its", "his", "her", "their", "our", "after", "before", "when", "while", "however",
+        "meanwhile", "earlier", "later", "officials",
+    ]
 )
 
 _CANDIDATE_END = re.compile(r"""[.!?]+['")\]]*(?=\s)|\n\s*""")
@@ -101,7 +107,7 @@ def _is_boundary(text: str, end_match: re.Match[str]) -> bool:
         previous = text[: end_match.start()].rstrip()
         continues = next_word[0].islower() and bool(previous) and previous[-1] not in ".!?\"')]:"
         return not continues
-    if not (next_word[0].isupper() or next_word[0].isdigit() or after and after.group(1)):
+    if not (next_word[0].isupper() or next_word[0].isdigit() or (after and after.group(1))):
         return False
     if punct[0] != ".":
         return True

@@ -27,7 +27,8 @@ def test_lexicon_block_separates_asserted_negated_and_hypothetical() -> None:
     featurizer = SentenceFeaturizer(lexicon=LEXICON, use_tfidf=False).fit(TEXTS)
     names = list(featurizer.get_feature_names_out())
     matrix = featurizer.transform(TEXTS[:3]).toarray()
-    asserted, negated, hypothetical = (names.index(f"lexicon:attack:{c}") for c in ("asserted", "negated", "hypothetical"))
+    channels = ("asserted", "negated", "hypothetical")
+    asserted, negated, hypothetical = (names.index(f"lexicon:attack:{c}") for c in channels)
     assert matrix[0, asserted] > 0 and matrix[0, negated] == 0 == matrix[0, hypothetical]
     assert matrix[1, negated] > 0 and matrix[1, asserted] == 0
     assert matrix[2, hypothetical] > 0 and matrix[2, asserted] == 0

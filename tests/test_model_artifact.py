@@ -38,7 +38,7 @@ def test_artifact_from_another_scikit_learn_version_is_refused(model_path: Path,
     manifest = json.loads(manifest_path(target).read_text())
     manifest["sklearn_version"] = "0.0.1"
     manifest_path(target).write_text(json.dumps(manifest))
-    with pytest.raises(ArtifactError, match="built with scikit-learn 0.0.1"):
+    with pytest.raises(ArtifactError, match=r"built with scikit-learn 0\.0\.1"):
         load_artifact(target)
 
 

@@ -81,7 +81,9 @@ def test_threshold_override_changes_flags(scorer: Scorer) -> None:
     assert "attack" not in scorer.score_many([text], thresholds={"attack": 1.0})[0].flagged_signals
 
 
-@pytest.mark.parametrize(("bad", "message"), [("", "text is empty"), ("   ", "text is empty"), (42, "must be a string")])
+@pytest.mark.parametrize(
+    ("bad", "message"), [("", "text is empty"), ("   ", "text is empty"), (42, "must be a string")]
+)
 def test_bad_text_is_an_input_error(scorer: Scorer, bad: object, message: str) -> None:
     with pytest.raises(InputError, match=message):
         scorer.score(bad)  # type: ignore[arg-type]
@@ -94,7 +96,7 @@ def test_text_over_the_limit_is_refused_with_the_limit_in_the_message(model_path
 
 
 def test_unknown_threshold_name_lists_the_valid_names(scorer: Scorer) -> None:
-    with pytest.raises(InputError, match="valid names are .*'attack'"):
+    with pytest.raises(InputError, match=r"valid names are .*'attack'"):
         scorer.score_many(["Rockets hit the base."], thresholds={"atack": 0.5})
 
 

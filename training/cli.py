@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-
 from service.cli import build_parser, run
 from service.errors import EscalationError
 from service.model import load_artifact

@@ -60,7 +60,7 @@ def out_of_fold(pipeline: Pipeline, texts: Sequence[str], truth: np.ndarray, fol
     return scores
 
 
-def best_thresholds(truth: np.ndarray, scores: np.ndarray, grid: Sequence[float] = THRESHOLD_GRID) -> list[float]:
+def best_thresholds(truth: np.ndarray, scores: np.ndarray, grid: np.ndarray = THRESHOLD_GRID) -> list[float]:
     """Per column, the grid value with the highest F1 (ties go to the lower threshold)."""
     chosen = []
     for column in range(truth.shape[1]):
@@ -116,15 +116,16 @@ def train(
     oof = {name: out_of_fold(pipeline, texts, truth, folds) for name, pipeline in systems.items()}
     oof["lexicon_only"] = lexicon_head_scores(lexicon, texts)
     lexicon_grid = np.round(np.arange(0.1, 4.01, 0.1), 2)
+    grids = {name: lexicon_grid if name == "lexicon_only" else THRESHOLD_GRID for name in oof}
     thresholds = {
-        name: dict(zip(HEADS, best_thresholds(truth, scores, lexicon_grid if name == "lexicon_only" else THRESHOLD_GRID), strict=True))
+        name: dict(zip(HEADS, best_thresholds(truth, scores, grids[name]), strict=True))
         for name, scores in oof.items()
     }
     cross_validated = {
         name: system_report(truth, scores, [thresholds[name][h] for h in HEADS], calibrated=name != "lexicon_only")
         for name, scores in oof.items()
     }
-    log(f"cross-validated macro-F1: " + ", ".join(f"{n} {r['macro_f1']:.3f}" for n, r in cross_validated.items()))
+    log("cross-validated macro-F1: " + ", ".join(f"{n} {r['macro_f1']:.3f}" for n, r in cross_validated.items()))
 
     fitted = {name: pipeline.fit(texts, truth) for name, pipeline in systems.items()}
     payload = {
@@ -141,7 +142,9 @@ def train(
         "system_thresholds": thresholds,
         "lexicon_version": lexicon.version,
         "lexicon_sha256": lexicon.sha256,
-        "training_data": {"path": str(train_path.name), "sha256": corpus_sha256(train_examples), "sentences": len(texts)},
+        "training_data": {
+            "path": train_path.name, "sha256": corpus_sha256(train_examples), "sentences": len(texts)
+        },
         "code": {"commit": _git_commit(), "versions": _versions()},
         "metrics": {"cross_validated": cross_validated, "folds": folds},
     }
@@ -152,8 +155,10 @@ def train(
         artifact = load_artifact(output)
         dev = evaluate(artifact, [e.text for e in dev_examples], label_matrix(dev_examples))
         manifest["metrics"]["dev"] = dev
-        manifest["dev_data"] = {"path": dev_path.name, "sha256": corpus_sha256(dev_examples), "sentences": len(dev_examples)}
-        log(f"dev macro-F1: " + ", ".join(f"{n} {r['macro_f1']:.3f}" for n, r in dev.items()))
+        manifest["dev_data"] = {
+            "path": dev_path.name, "sha256": corpus_sha256(dev_examples), "sentences": len(dev_examples)
+        }
+        log("dev macro-F1: " + ", ".join(f"{n} {r['macro_f1']:.3f}" for n, r in dev.items()))
         manifest = write_manifest(output, manifest)
     return manifest
 
