@@ -6,13 +6,13 @@ File: lexicon/actors.tsv with columns canonical, kind, variants ("|"-separated).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from service.errors import LexiconError
 from service.phrases import PatternError, PhraseMatcher
-from service.text import folded_tokens
+from service.text import folded_tokens, token_spans
 from service.types import ActorMention
 
 DEFAULT_PATH = Path(__file__).parent / "lexicon" / "actors.tsv"
@@ -80,12 +80,18 @@ class Gazetteer:
 
     def find(self, text: str) -> list[ActorMention]:
         """Actor mentions in a normalised text, offsets local to `text`."""
-        return self.find_tokens(text, *folded_tokens(text))
+        return self.find_tokens(text, folded_tokens(text), lambda: token_spans(text))
 
-    def find_tokens(self, text: str, folded: Sequence[str], spans: Sequence[tuple[int, int]]) -> list[ActorMention]:
-        """Actor mentions given the text's folded tokens and their offsets (as the lexicon analysis has them)."""
+    def find_tokens(
+        self, text: str, folded: Sequence[str], spans_of: Callable[[], Sequence[tuple[int, int]]]
+    ) -> list[ActorMention]:
+        """Actor mentions given the text's folded tokens; `spans_of` gives their offsets, asked only on a match."""
+        found_all = self._matcher.find(folded)
+        if not found_all:
+            return []
+        spans = spans_of()
         mentions: list[ActorMention] = []
-        for found in self._matcher.find(folded):
+        for found in found_all:
             begin, end = spans[found.start][0], spans[found.stop - 1][1]
             surface = text[begin:end]
             for variant in found.payloads:

@@ -114,8 +114,7 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         columns: list[int] = []
         indptr = [0]
         for analysis in analyses:
-            ids = map(vocabulary.get, self._grams(analysis))
-            columns.extend(index for index in ids if index is not None)
+            columns.extend([index for index in map(vocabulary.get, self._grams(analysis)) if index is not None])
             indptr.append(len(columns))
         counts = sp.csr_matrix(
             (np.ones(len(columns)), np.asarray(columns, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),

@@ -20,7 +20,7 @@ from typing import Literal
 from service.errors import LexiconError
 from service.phrases import PatternError, PhraseMatcher
 from service.signals import SIGNALS_BY_NAME
-from service.text import folded_tokens
+from service.text import folded_tokens, token_spans
 from service.types import Match
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "lexicon"
@@ -65,15 +65,32 @@ class Cue:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
 class Analysis:
     """A sentence as the features and the gazetteer see it; offsets are local to the sentence."""
 
-    tokens: list[str]  # word tokens (the TF-IDF input)
-    matches: list[Match]
-    scoped: list[str]  # words inside a cue's reach, prefixed "neg:" or "hyp:" (features only)
-    folded: list[str]  # every token, punctuation included (what the actor gazetteer reads)
-    spans: list[tuple[int, int]]  # offsets of `folded`
+    __slots__ = ("_spans", "folded", "matches", "scoped", "text", "tokens")
+
+    def __init__(
+        self,
+        text: str,
+        tokens: list[str],
+        matches: list[Match],
+        scoped: list[str],
+        folded: list[str],
+        spans: list[tuple[int, int]] | None = None,
+    ) -> None:
+        self.text = text
+        self.tokens = tokens  # word tokens (the TF-IDF input)
+        self.matches = matches
+        self.scoped = scoped  # words inside a cue's reach, prefixed "neg:" or "hyp:" (features only)
+        self.folded = folded  # every token, punctuation included (what the actor gazetteer reads)
+        self._spans = spans
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Offsets of `folded`, computed on first use: sentences without a match never need them."""
+        if self._spans is None:
+            self._spans = token_spans(self.text)
+        return self._spans
 
 
 def _rows(path: Path, columns: tuple[str, ...]) -> tuple[str | None, list[tuple[int, list[str]]]]:
@@ -174,13 +191,15 @@ class Lexicon:
 
     def analyze(self, text: str) -> Analysis:
         """Tokens and lexicon matches of one normalised sentence; offsets are local to `text`."""
-        folded, spans = folded_tokens(text)
+        folded = folded_tokens(text)
+        spans: list[tuple[int, int]] = []
         matches: list[Match] = []
         # The most recent cue of each kind: (token index where it ends, scope, surface text).
         last_cue: dict[str, tuple[int, int, str]] = {}
         scoped: list[str] = []
         for found in self._matcher.find(folded):
             first = found.payloads[0]
+            spans = spans or token_spans(text)
             if isinstance(first, Cue):
                 surface = text[spans[found.start][0] : spans[found.stop - 1][1]]
                 last_cue[first.kind] = (found.stop, first.scope, surface)
@@ -206,7 +225,7 @@ class Lexicon:
                     )
                 )
         words = [token for token in folded if token not in _PUNCTUATION]
-        return Analysis(words, matches, scoped, folded, spans)
+        return Analysis(text, words, matches, scoped, folded, spans or None)
 
     @staticmethod
     def _in_scope(cue: Cue, stop: int, tokens: list[str]) -> list[str]:

@@ -17,10 +17,10 @@ import scipy.sparse as sp
 from service.actors import Gazetteer
 from service.aggregate import aggregate
 from service.errors import InputError
+from service.lexicon import Analysis
 from service.model import Artifact, load_artifact
 from service.settings import Settings
 from service.signals import HEADS, SIGNAL_NAMES
-from service.lexicon import Analysis
 from service.text import NormalisedText, normalise, split_sentences
 from service.types import ActorMention, DocumentScore, Match, Sentence, SentenceScore, TermContribution
 
