@@ -97,15 +97,18 @@ def _cell(value: float | None) -> str:
 
 
 def format_report(reports: dict[str, dict]) -> str:
-    """The table `escalation eval` prints."""
+    """The table `escalation eval` prints: the hybrid's per-signal figures, each system's F1, then the summaries."""
     hybrid = reports["hybrid"]["heads"]
-    lines = [f"{'signal':<20} {'prec':>6} {'recall':>6} {'f1':>6} {'auroc':>6} {'support':>8}"]
+    others = [system for system in SYSTEMS[1:] if system in reports]
+    header = f"{'signal':<20} {'prec':>6} {'recall':>6} {'f1':>6} {'auroc':>6} {'support':>8}"
+    lines = [header + "".join(f" {'f1 ' + system:>16}" for system in others)]
     for head in HEADS:
         m = hybrid[head]
-        lines.append(
+        row = (
             f"{head:<20} {_cell(m['precision']):>6} {_cell(m['recall']):>6} {_cell(m['f1']):>6} "
             f"{_cell(m['auroc']):>6} {m['support']:>8}"
         )
+        lines.append(row + "".join(f" {_cell(reports[s]['heads'][head]['f1']):>16}" for s in others))
     lines.append("")
     lines.append(f"{'system':<14} {'macro-F1':>9} {'esc AUROC':>10} {'esc ECE':>8}")
     for system in SYSTEMS:
