@@ -5,11 +5,11 @@ File: lexicon/actors.tsv with columns canonical, kind, variants ("|"-separated).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.datafile import read_table
 from service.errors import LexiconError
 from service.phrases import PatternError, PhraseMatcher
 from service.text import folded_tokens, token_spans
@@ -19,7 +19,6 @@ DEFAULT_PATH = Path(__file__).parent / "lexicon" / "actors.tsv"
 LOOKALIKE = "not-an-actor"
 _COLUMNS = ("canonical", "kind", "variants")
 _CASE_SENSITIVE = "="
-_VERSION_LINE = re.compile(r"#\s*version:\s*(\S+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,26 +46,12 @@ class Gazetteer:
     @classmethod
     def load(cls, path: Path | str = DEFAULT_PATH) -> Gazetteer:
         path = Path(path)
-        if not path.is_file():
-            raise LexiconError(f"{path}: gazetteer file not found")
+        version, table = read_table(path, _COLUMNS)
         rows: list[tuple[int, str, str, list[str]]] = []
-        version, header_seen, seen = None, False, set()
-        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not raw.strip():
-                continue
-            if raw.lstrip().startswith("#"):
-                found = _VERSION_LINE.match(raw.strip())
-                version = found.group(1) if found else version
-                continue
-            cells = [cell.strip() for cell in raw.split("\t")]
-            if not header_seen:
-                if tuple(cells) != _COLUMNS:
-                    raise LexiconError(f"{path}:{number}: header must be {'<TAB>'.join(_COLUMNS)}")
-                header_seen = True
-                continue
-            if len(cells) != len(_COLUMNS) or not all(cells):
-                raise LexiconError(f"{path}:{number}: expected 3 non-empty tab-separated columns, got {raw!r}")
-            canonical, kind, variants = cells
+        seen: set[str] = set()
+        for number, (canonical, kind, variants) in table:
+            if not all((canonical, kind, variants)):
+                raise LexiconError(f"{path}:{number}: canonical, kind and variants must all be non-empty")
             if canonical in seen:
                 raise LexiconError(f"{path}:{number}: {canonical!r} is listed twice")
             seen.add(canonical)

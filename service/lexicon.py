@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from service.datafile import read_table
 from service.errors import LexiconError
 from service.phrases import PatternError, PhraseMatcher
 from service.signals import SIGNALS_BY_NAME
@@ -29,7 +30,6 @@ CUES_FILE = "cues.tsv"
 
 _SIGNAL_COLUMNS = ("pattern", "signal", "weight", "cameo", "plover")
 _CUE_COLUMNS = ("cue", "kind", "scope")
-_VERSION_LINE = re.compile(r"#\s*version:\s*(\S+)")
 _CAMEO_CODE = re.compile(r"^[0-9]{2,4}x?$")
 _MAX_WEIGHT = 5.0
 _MAX_SCOPE = 12
@@ -93,35 +93,6 @@ class Analysis:
         return self._spans
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> tuple[str | None, list[tuple[int, list[str]]]]:
-    """The file's version (if declared) and its data rows with line numbers; the header is checked."""
-    if not path.is_file():
-        raise LexiconError(f"{path}: lexicon file not found")
-    version: str | None = None
-    rows: list[tuple[int, list[str]]] = []
-    header_seen = False
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not raw.strip():
-            continue
-        if raw.lstrip().startswith("#"):
-            found = _VERSION_LINE.match(raw.strip())
-            if found:
-                version = found.group(1)
-            continue
-        cells = [cell.strip() for cell in raw.split("\t")]
-        if not header_seen:
-            if tuple(cells) != columns:
-                raise LexiconError(f"{path}:{number}: header must be {'<TAB>'.join(columns)}, got {raw!r}")
-            header_seen = True
-            continue
-        if len(cells) != len(columns):
-            raise LexiconError(f"{path}:{number}: expected {len(columns)} tab-separated columns, got {len(cells)}")
-        rows.append((number, cells))
-    if not header_seen:
-        raise LexiconError(f"{path}: no header row")
-    return version, rows
-
-
 def _parse_entry(path: Path, number: int, cells: list[str]) -> Entry:
     pattern, signal, weight_text, cameo, plover = cells
     where = f"{path}:{number}"
@@ -177,8 +148,8 @@ class Lexicon:
     def load(cls, directory: Path | str = DEFAULT_DIRECTORY) -> Lexicon:
         directory = Path(directory)
         signals_path, cues_path = directory / SIGNALS_FILE, directory / CUES_FILE
-        version, signal_rows = _rows(signals_path, _SIGNAL_COLUMNS)
-        _, cue_rows = _rows(cues_path, _CUE_COLUMNS)
+        version, signal_rows = read_table(signals_path, _SIGNAL_COLUMNS)
+        _, cue_rows = read_table(cues_path, _CUE_COLUMNS)
         if version is None:
             raise LexiconError(f"{signals_path}: missing '# version: X.Y.Z' line")
         entries = [_parse_entry(signals_path, number, cells) for number, cells in signal_rows]

@@ -69,3 +69,12 @@ def test_mentions_carry_offsets(gazetteer: Gazetteer) -> None:
     assert [(m.canonical, text[m.begin : m.end]) for m in gazetteer.find(text)] == [
         ("Hezbollah", "Hezbollah"), ("Hamas", "Hamas")
     ]
+
+
+def test_bad_gazetteer_row_is_reported_with_its_line_number(tmp_path: Path) -> None:
+    from service.errors import LexiconError
+
+    path = tmp_path / "actors.tsv"
+    path.write_text("# version: 1\ncanonical\tkind\tvariants\nHamas\tgroup\tHamas\nHamas\tgroup\tHamas movement\n")
+    with pytest.raises(LexiconError, match=r"actors.tsv:4: 'Hamas' is listed twice"):
+        Gazetteer.load(path)
