@@ -8,7 +8,7 @@ MODEL := models/escalation.joblib
 CORPUS := fixtures/corpus/train.jsonl fixtures/corpus/dev.jsonl
 LEXICON := $(wildcard service/lexicon/*.tsv)
 
-.PHONY: install model serve test lint typecheck check eval bench lock clean
+.PHONY: install model serve test lint typecheck check eval bench bench-batch lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check service training tests benchmarks
+	$(BIN)/hadolint Dockerfile
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -43,6 +44,9 @@ eval: $(MODEL)
 
 bench: $(MODEL)
 	$(BIN)/python benchmarks/throughput.py
+
+bench-batch: $(MODEL)
+	$(BIN)/python benchmarks/batch.py
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock

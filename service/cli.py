@@ -1,27 +1,57 @@
-"""The `escalation` command's scoring side: `score` (batch files). Training adds `train`, `eval` and `corpus`.
+"""The `escalation` command's scoring side: `score` (batch files) and `trend`. Training adds `train`, `eval`, `corpus`.
 
-Usage errors exit 2 with argparse's message; domain errors (missing model, unreadable input) are caught once in
-`run` and exit 1 with a one-line message on stderr.
+Usage errors exit 2 with argparse's message; domain errors (missing model, missing file or column, unreadable input)
+are caught once in `run` and exit 1 with a one-line message on stderr; an interrupt exits 130 and leaves no output.
+
+    escalation score INPUT... -o OUTPUT     formats by extension (.csv .tsv .jsonl .ndjson .parquet, - for JSONL)
+    escalation trend SCORED --date-col date [--by actor|COLUMN] [--freq 1d|1w] -o OUT [--plot trend.png]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import signal
 import sys
-import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
+from itertools import chain
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from service.batch import InputRow, score_rows
+from service.api.serve import add_serve_command
+from service.batch import (
+    CHUNK_DOCUMENTS,
+    BatchOptions,
+    ChunkScorer,
+    Scored,
+    init_worker,
+    reserved_columns,
+    score_in_worker,
+)
 from service.errors import EscalationError
+from service.formats import (
+    STDIO,
+    Chunk,
+    count_rows,
+    encode,
+    format_of,
+    open_output,
+    plan_columns,
+    read_chunks,
+    resolve_inputs,
+)
+from service.parallel import ordered_map
+from service.progress import Progress, summary_line
 from service.scoring import Scorer
+from service.settings import Settings
 from service.signals import HEADS
+from service.trend import ACTOR, frequency, plot_trend, trend
 
 Handler = Callable[[argparse.Namespace], int]
+clock = time.perf_counter  # the summary's timer; tests replace it to assert exact summary lines
 
 
 def threshold_override(text: str) -> tuple[str, float]:
@@ -40,85 +70,205 @@ def threshold_override(text: str) -> tuple[str, float]:
     return name, number
 
 
-def read_jsonl_rows(handle: TextIO) -> Iterator[InputRow]:
-    """Input rows of a JSONL stream; a line that is not a JSON object becomes a row with an error."""
-    for number, line in enumerate(handle, 1):
-        if not line.strip():
-            yield InputRow(number, None, f"line {number}: empty line")
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield InputRow(number, None, f"line {number}: invalid JSON: {exc.msg}")
-            continue
-        if not isinstance(record, dict):
-            yield InputRow(number, None, f"line {number}: expected a JSON object")
-            continue
-        identifier = record.get("id", number)
-        if "text" not in record:
-            yield InputRow(identifier, None, "text is missing")
-        else:
-            yield InputRow(identifier, record["text"])
-
-
-def _write_atomically(target: Path, write: Callable[[TextIO], None]) -> None:
-    """Write beside the target and rename at the end, so an interrupted run leaves no partial file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+def known_format(text: str) -> str:
+    """argparse type for an input or output name: its extension must name a format."""
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            write(handle)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        format_of(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def table_output(text: str) -> str:
+    """argparse type for the trend output: a table format, or - for CSV on stdout."""
+    if text != STDIO and known_format(text) and format_of(text) == "jsonl":
+        raise argparse.ArgumentTypeError(f"{text}: trend tables are written as .csv, .tsv or .parquet (or - for CSV)")
+    return text
+
+
+def png_path(text: str) -> Path:
+    if not text.lower().endswith(".png"):
+        raise argparse.ArgumentTypeError(f"{text}: the plot is written as a .png file")
+    return Path(text)
+
+
+def column_list(text: str) -> list[str]:
+    """argparse type for --keep: one column, or several separated by commas."""
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected column names separated by commas, got {text!r}")
+    return names
+
+
+def positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} must be at least 1")
+    return number
+
+
+def default_workers() -> int:
+    """All the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM during a run unwinds like Ctrl-C, so the partial output is removed before the process ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _scored_chunks(
+    chunks: Iterator[Chunk], workers: int, model: Path | None, options: BatchOptions
+) -> Generator[Scored, None, None]:
+    """Scored chunks in input order: in this process for one worker or one chunk, else in `workers` processes."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    if workers == 1 or second is None:
+        scorer = ChunkScorer(Scorer.load(model), options)
+        yield from map(scorer, chain([first], [second] if second is not None else [], chunks))
+        return
+    if model is not None and not model.is_file():
+        raise EscalationError(f"{model}: model artifact not found")
+    with closing(
+        ordered_map(
+            score_in_worker,
+            chain([first, second], chunks),
+            workers=workers,
+            initializer=init_worker,
+            initargs=(model, options),
+            preload=("service.scoring",),  # numpy, scipy, scikit-learn: imported once, shared by the workers
+        )
+    ) as results:
+        yield from results
 
 
 def command_score(args: argparse.Namespace) -> int:
-    input_path: Path = args.input
-    if str(input_path) != "-" and not input_path.is_file():
-        raise EscalationError(f"{input_path}: no such file")
-    scorer = Scorer.load(args.model)
-    thresholds = dict(args.threshold or [])
-    started = time.perf_counter()
-    tally = {"rows": 0, "errors": 0}
-
-    def emit(out: TextIO) -> None:
-        source = sys.stdin if str(input_path) == "-" else input_path.open(encoding="utf-8")
+    sources = resolve_inputs(args.inputs)
+    keep = [name for names in args.keep or [] for name in names]
+    clashes = sorted(set(keep) & reserved_columns())
+    if clashes:
+        raise EscalationError(f"--keep {', '.join(clashes)}: the output already has such a column; rename it first")
+    plan = plan_columns(sources, args.text_col, args.id_col, list(dict.fromkeys(keep)))
+    output_format = format_of(args.output)
+    options = BatchOptions(
+        text_col=plan.text,
+        id_col=plan.id,
+        keep=plan.keep,
+        sentences=args.sentences,
+        evidence=args.evidence,
+        thresholds=dict(args.threshold or []),
+        output_format=output_format,
+        name_sources=len(sources) > 1,
+    )
+    model = args.model or Settings.from_env().model_path
+    progress = Progress(sys.stderr, enabled=None)
+    if progress.enabled:
+        progress.total = count_rows(sources)
+    started = clock()
+    rows = errors = written = 0
+    with _terminate_as_interrupt(), open_output(args.output, output_format, options.schema()) as writer:
+        chunks = read_chunks(plan, args.chunk_rows)
         try:
-            for row in score_rows(scorer, read_jsonl_rows(source), thresholds):
-                tally["rows"] += 1
-                tally["errors"] += row.get("error") is not None
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            with closing(_scored_chunks(chunks, args.workers, model, options)) as results:
+                for scored in results:
+                    writer.write(scored.payload)
+                    rows, errors, written = rows + scored.rows, errors + scored.errors, written + scored.output_rows
+                    progress.advance(scored.rows)
         finally:
-            if source is not sys.stdin:
-                source.close()
+            progress.close()  # also on an interrupt or error, so its message starts on a clean line
+    seconds = clock() - started
+    print(summary_line(rows, errors, seconds, written if args.sentences else None), file=sys.stderr)
+    return 1 if args.strict and errors else 0
 
-    if str(args.output) == "-":
-        emit(sys.stdout)
-    else:
-        _write_atomically(args.output, emit)
-    seconds = time.perf_counter() - started
-    rate = tally["rows"] / seconds if seconds > 0 else 0.0
-    print(f"scored {tally['rows']} rows, {tally['errors']} errors, {seconds:.2f} s, {rate:.0f} rows/s", file=sys.stderr)
-    return 1 if args.strict and tally["errors"] else 0
+
+def command_trend(args: argparse.Namespace) -> int:
+    report = trend(args.scored, args.date_col, by=args.by, freq=args.freq)
+    kind = "csv" if args.output == STDIO else format_of(args.output)
+    with _terminate_as_interrupt(), open_output(args.output, kind, report.frame.schema) as writer:
+        writer.write(encode(report.frame, kind))
+    if args.plot is not None:
+        by = f" by {args.by}" if args.by else ""
+        plot_trend(report, args.plot, f"Escalation index{by}, per {args.freq} — {args.scored.name}")
+    print(report.summary(), file=sys.stderr)
+    return 0
 
 
 def add_scoring_commands(commands: Any) -> None:
-    score = commands.add_parser("score", help="score a JSONL file of {id, text} lines")
-    score.add_argument("input", type=Path, help="input JSONL file, or - for stdin")
-    score.add_argument("-o", "--output", type=Path, required=True, help="output JSONL file, or - for stdout")
+    score = commands.add_parser(
+        "score",
+        help="score CSV/TSV/JSONL/Parquet files of documents",
+        description="Score every row of the inputs into one output, in input order; formats go by extension.",
+    )
+    score.add_argument("inputs", nargs="+", type=known_format, metavar="INPUT",
+                       help="input files or quoted globs (.csv .tsv .jsonl .ndjson .parquet), or - for JSONL on stdin")
+    score.add_argument("-o", "--output", type=known_format, required=True,
+                       help="output file (format by extension), or - for JSONL on stdout")
+    score.add_argument("--text-col", default="text", metavar="COLUMN", help="column with the text (default: text)")
+    score.add_argument("--id-col", default=None, metavar="COLUMN",
+                       help="column with the document id (default: id; the row number when there is none)")
+    score.add_argument("--keep", type=column_list, action="append", metavar="COLUMN[,COLUMN]",
+                       help="carry input columns through to the output, e.g. --keep date,source,url (repeatable)")
+    score.add_argument("--sentences", action="store_true",
+                       help="one output row per sentence, with offsets and per-sentence scores")
+    score.add_argument("--evidence", action="store_true", help="add an evidence column (JSON) to every row")
+    score.add_argument("--workers", type=positive, default=default_workers(),
+                       help="scoring processes (default: all cores, here %(default)s)")
+    score.add_argument("--chunk-rows", type=positive, default=CHUNK_DOCUMENTS, metavar="N",
+                       help="documents per chunk handed to a worker (default: %(default)s)")
     score.add_argument("--model", type=Path, default=None, help="model artifact (default: ESCALATION_MODEL_PATH)")
     score.add_argument("--threshold", type=threshold_override, action="append", metavar="SIGNAL=VALUE",
                        help="override a signal's flag threshold (repeatable)")
     score.add_argument("--strict", action="store_true", help="exit 1 if any row has an error")
     score.set_defaults(handler=command_score)
 
+    def freq_type(text: str) -> str:
+        try:
+            return frequency(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    report = commands.add_parser(
+        "trend",
+        help="aggregate a scored file into an escalation index over time",
+        description="Mean and p90 risk, share of high/critical documents and signal counts per period.",
+    )
+    report.add_argument("scored", type=Path, help="output of `escalation score` (.csv .tsv .jsonl .parquet)")
+    report.add_argument("--date-col", required=True, metavar="COLUMN", help="column with the document date")
+    report.add_argument("--by", default=None, metavar=f"{ACTOR}|COLUMN",
+                        help=f"one series per group: '{ACTOR}' (each actor mentioned) or any column, e.g. source")
+    report.add_argument("--freq", type=freq_type, default="1d", help="period length: 1d, 1w, 1mo, ... (default: 1d)")
+    report.add_argument("-o", "--output", type=table_output, required=True,
+                        help="trend table (.csv .tsv .parquet), or - for CSV on stdout")
+    report.add_argument("--plot", type=png_path, default=None, metavar="PNG",
+                        help="also draw the index and the signal counts over time")
+    report.set_defaults(handler=command_trend)
+
 
 def build_parser() -> tuple[argparse.ArgumentParser, Any]:
     parser = argparse.ArgumentParser(prog="escalation", description="Conflict escalation risk scoring.")
     commands = parser.add_subparsers(dest="command", required=True)
     add_scoring_commands(commands)
+    add_serve_command(commands)
     return parser, commands
 
 

@@ -1,0 +1,232 @@
+"""Batch scoring at corpus scale: `escalation score` throughput and peak memory, next to in-process score_many.
+
+    python benchmarks/batch.py [--size-mb 200] [--small-mb 50] [--model models/escalation.joblib] [--workdir DIR]
+
+1. Generates a JSONL corpus of news-like documents (3-12 sentences drawn from the seed articles and the fixture
+   corpora, with id, date and source) of at least --size-mb, and a --small-mb prefix of it.
+2. Measures the in-process, one-core rate of `Scorer.score_many` on a sample of the corpus (model load excluded).
+3. Runs `escalation score CORPUS -o OUT.jsonl` with 1 and 2 workers, wall clock from process start to exit (so
+   imports, worker start-up and model loads are included), polling the peak RSS of the whole process tree.
+4. Runs 2 workers on the small corpus too: peak RSS at two input sizes shows whether memory grows with the input.
+
+Every run checks that the output has exactly one row per input line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service.batch import CHUNK_DOCUMENTS  # noqa: E402
+from service.scoring import Scorer  # noqa: E402
+from service.text import normalise, split_sentences  # noqa: E402
+
+SEED = 20240101
+SOURCES = ("wire", "newspaper", "broadcast", "statement", "blog")
+SAMPLE_DOCUMENTS = 10_000  # in-process sample: ~15 s, long enough to average out short bursts of other load
+POLL_SECONDS = 0.25  # RSS sampling period; cheap enough (a few /proc reads) not to slow the run measured
+
+
+def sentence_pool() -> list[str]:
+    """Sentences from the fixture corpora (labelled, mostly signal-bearing) and the seed articles (mostly neutral)."""
+    pool: list[str] = []
+    for path in sorted((ROOT / "fixtures").rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            text = json.loads(line).get("text") if line.strip() else None
+            if isinstance(text, str) and text.strip():
+                pool.append(text.strip())
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        document = normalise(path.read_text(encoding="utf-8"))
+        pool.extend(sentence.text for sentence in split_sentences(document) if len(sentence.text) > 20)
+    return pool
+
+
+def generate(path: Path, megabytes: float, pool: list[str]) -> tuple[int, int]:
+    """Write documents until the file has at least `megabytes` MB; returns (documents, bytes)."""
+    rng = random.Random(SEED)
+    target = int(megabytes * 1_000_000)
+    start = date(2024, 1, 1)
+    written = documents = 0
+    with path.open("w", encoding="utf-8") as handle:
+        while written < target:
+            text = " ".join(rng.choice(pool) for _ in range(rng.randint(3, 12)))
+            record = {
+                "id": f"doc-{documents:07d}",
+                "date": (start + timedelta(days=rng.randrange(366))).isoformat(),
+                "source": rng.choice(SOURCES),
+                "text": text,
+            }
+            line = json.dumps(record, ensure_ascii=False) + "\n"
+            handle.write(line)
+            written += len(line.encode())
+            documents += 1
+    return documents, written
+
+
+def prefix(source: Path, path: Path, megabytes: float) -> tuple[int, int]:
+    target = int(megabytes * 1_000_000)
+    written = documents = 0
+    with source.open("rb") as reader, path.open("wb") as writer:
+        for line in reader:
+            if written >= target:
+                break
+            writer.write(line)
+            written += len(line)
+            documents += 1
+    return documents, written
+
+
+def in_process_rate(model: Path, corpus: Path) -> tuple[int, int, float]:
+    """(documents, bytes, seconds) of score_many over a sample, in chunks of the CLI's size, one core."""
+    lines: list[bytes] = []
+    with corpus.open("rb") as handle:
+        for line in handle:
+            lines.append(line)
+            if len(lines) >= SAMPLE_DOCUMENTS:
+                break
+    texts = [json.loads(line)["text"] for line in lines]
+    scorer = Scorer.load(model)
+    scorer.score_many(texts[:8])  # warm-up: first-call costs are not throughput
+    started = time.perf_counter()
+    for offset in range(0, len(texts), CHUNK_DOCUMENTS):
+        scorer.score_many(texts[offset : offset + CHUNK_DOCUMENTS])
+    return len(texts), sum(map(len, lines)), time.perf_counter() - started
+
+
+def _spin(loops: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for number in range(loops):
+        total += number * number
+    return time.perf_counter() - started
+
+
+def parallel_capacity(processes: int, loops: int = 10_000_000) -> float:
+    """How many times one core's work `processes` CPU-bound processes get done at once on this machine right now.
+
+    On a dedicated machine this is close to `processes`; on shared or hyper-threaded vCPUs it is lower, and it caps
+    what any multi-process speed-up can reach, so the benchmark prints it next to its own speed-up.
+    """
+    alone = _spin(loops)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        together = pool.map(_spin, [loops] * processes)
+    return processes * alone / max(together)
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants, in kB (from /proc; a process gone meanwhile counts 0)."""
+    total, frontier = 0, [root]
+    while frontier:
+        pid = frontier.pop()
+        try:
+            with open(f"/proc/{pid}/status") as handle:
+                total += next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as handle:
+                    frontier.extend(int(child) for child in handle.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run_cli(model: Path, corpus: Path, output: Path, workers: int) -> dict[str, float | str]:
+    command = [sys.executable, "-m", "training.cli", "score", str(corpus), "-o", str(output),
+               "--workers", str(workers), "--model", str(model)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(process.pid))
+            done.wait(POLL_SECONDS)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    if process.returncode != 0:
+        raise SystemExit(f"escalation score failed ({process.returncode}):\n{stderr}")
+    with output.open("rb") as handle:
+        rows = sum(1 for _ in handle)
+    return {"rows": rows, "seconds": seconds, "peak_mb": peak / 1024, "summary": stderr.strip().splitlines()[-1],
+            "load": os.getloadavg()[1]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=float, default=200.0, help="corpus size (default: 200)")
+    parser.add_argument("--small-mb", type=float, default=50.0, help="smaller corpus for the RSS comparison")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "escalation.joblib")
+    parser.add_argument("--workdir", type=Path, default=None, help="where the corpora go (default: a temp dir)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to run (default: 1 2)")
+    args = parser.parse_args()
+    if not args.model.is_file():
+        raise SystemExit(f"{args.model}: no model; train one with `escalation train -o {args.model}`")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="escalation-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    cores = len(os.sched_getaffinity(0))
+    print(f"machine: {cores} cores; python {sys.version.split()[0]}; model {args.model}")
+    workers = max(args.workers)
+    print(f"machine parallel capacity: {workers} CPU-bound processes do {parallel_capacity(workers):.2f}x "
+          "the work of one (the ceiling for any speed-up here)")
+
+    started = time.perf_counter()
+    big, small = workdir / "corpus.jsonl", workdir / "corpus-small.jsonl"
+    documents, size = generate(big, args.size_mb, sentence_pool())
+    small_documents, small_size = prefix(big, small, args.small_mb)
+    print(f"corpus: {size / 1e6:.1f} MB, {documents:,} documents ({size / documents:,.0f} bytes each), "
+          f"small corpus {small_size / 1e6:.1f} MB, {small_documents:,} documents "
+          f"(generated in {time.perf_counter() - started:.1f} s)")
+
+    sample, sample_bytes, seconds = in_process_rate(args.model, big)
+    base = sample / seconds
+    print(f"in-process Scorer.score_many, 1 core: {sample:,} documents in {seconds:.1f} s = "
+          f"{base:,.0f} docs/s, {sample_bytes / 1e6 / seconds:.2f} MB/s; load average {os.getloadavg()[0]:.1f}")
+
+    peaks: dict[int, float] = {}
+    for workers in args.workers:
+        result = run_cli(args.model, big, workdir / f"scored-{workers}.jsonl", workers)
+        assert result["rows"] == documents, f"{result['rows']} output rows for {documents} input rows"
+        rate = float(result["rows"]) / float(result["seconds"])
+        peaks[workers] = float(result["peak_mb"])
+        print(f"escalation score --workers {workers}: {int(result['rows']):,} rows in {result['seconds']:.1f} s = "
+              f"{rate:,.0f} rows/s, {size / 1e6 / float(result['seconds']):.2f} MB/s, "
+              f"{rate / base:.2f}x the in-process rate; peak RSS {result['peak_mb']:,.0f} MB (all processes)")
+        print(f"    summary line: {result['summary']}; 5-minute load average at the end {result['load']:.1f} "
+              f"(above {cores} means other processes were competing for the cores)")
+        (workdir / f"scored-{workers}.jsonl").unlink()
+
+    workers = max(args.workers)
+    result = run_cli(args.model, small, workdir / "scored-small.jsonl", workers)
+    assert result["rows"] == small_documents
+    (workdir / "scored-small.jsonl").unlink()
+    print(f"peak RSS with --workers {workers}: {result['peak_mb']:,.0f} MB at {small_size / 1e6:.0f} MB of input, "
+          f"{peaks.get(workers, float('nan')):,.0f} MB at {size / 1e6:.0f} MB of input")
+    if args.workdir is None:
+        big.unlink()
+        small.unlink()
+        workdir.rmdir()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
