@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 import msgspec
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
@@ -31,6 +31,7 @@ from service.api.schemas import BatchResponse as BatchResponseBody
 from service.api.state import Loaded
 
 SCORING_GUARDS = [require_api_key, require_ready, require_json_body]
+SCORING_THREADS = 1  # per worker; see scoring_limiter
 
 
 def thresholds_of(options: ScoreOptions) -> dict[str, float] | None:
@@ -65,6 +66,17 @@ def _score(
     ]
 
 
+def scoring_limiter(request: Request[Any, Any, Any]) -> CapacityLimiter:
+    """One scoring thread per worker process: scoring holds the GIL, so a second thread would only take turns with
+    the first (every 5 ms, Python's switch interval), stretching both requests' latency, and the event loop would wait
+    behind both. Queued requests wait on the loop without holding the GIL; more throughput comes from more workers."""
+    state = request.app.state
+    limiter: CapacityLimiter | None = state.get("scoring_limiter")
+    if limiter is None:
+        limiter = state["scoring_limiter"] = CapacityLimiter(SCORING_THREADS)
+    return limiter
+
+
 def _loaded(request: Request[Any, Any, Any]) -> Loaded:
     loaded = holder_of(request).loaded
     if loaded is None:  # the readiness guard ran first; this only narrows the type
@@ -83,7 +95,9 @@ def _loaded(request: Request[Any, Any, Any]) -> Loaded:
 )
 async def score(data: JSONBody[ScoreRequest], request: Request[Any, Any, Any]) -> ScoreResponse:
     _check_texts([data.text], settings_of(request).max_text_chars, ["text"])
-    results = await to_thread.run_sync(partial(_score, _loaded(request), [data.id], [data.text], data))
+    results = await to_thread.run_sync(
+        partial(_score, _loaded(request), [data.id], [data.text], data), limiter=scoring_limiter(request)
+    )
     return results[0]
 
 
@@ -105,7 +119,7 @@ async def score_batch(data: JSONBody[BatchRequest], request: Request[Any, Any, A
     _check_texts(texts, settings_of(request).max_text_chars, [f"documents[{i}].text" for i in range(len(texts))])
     loaded = _loaded(request)
     ids = [document.id for document in data.documents]
-    results = await to_thread.run_sync(partial(_score, loaded, ids, texts, data))
+    results = await to_thread.run_sync(partial(_score, loaded, ids, texts, data), limiter=scoring_limiter(request))
     return BatchResponseBody(model=loaded.model, results=results)
 
 
