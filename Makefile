@@ -8,7 +8,7 @@ MODEL := models/escalation.joblib
 CORPUS := fixtures/corpus/train.jsonl fixtures/corpus/dev.jsonl
 LEXICON := $(wildcard service/lexicon/*.tsv)
 
-.PHONY: install model serve test lint typecheck check eval bench bench-batch lock clean
+.PHONY: install model serve test lint typecheck check eval bench bench-batch bench-api lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ bench: $(MODEL)
 
 bench-batch: $(MODEL)
 	$(BIN)/python benchmarks/batch.py
+
+bench-api: $(MODEL)
+	$(BIN)/python benchmarks/load.py
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock

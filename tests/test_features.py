@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from service.features import SentenceFeaturizer, word_ngrams
@@ -45,3 +46,10 @@ def test_raw_text_and_prepared_analysis_give_the_same_features() -> None:
     from_text = featurizer.transform(TEXTS).toarray()
     from_analysis = featurizer.transform([LEXICON.analyze(text) for text in TEXTS]).toarray()
     np.testing.assert_array_equal(from_text, from_analysis)
+
+
+def test_sentence_with_no_known_words_gives_an_empty_row_not_nan() -> None:
+    featurizer = SentenceFeaturizer(lexicon=LEXICON, use_lexicon=False, min_df=1).fit(TEXTS)
+    matrix = featurizer.transform(["Zzyzx qwerty.", TEXTS[0]]).toarray()
+    assert not np.isnan(matrix).any()
+    assert matrix[0].sum() == 0.0 and np.linalg.norm(matrix[1]) == pytest.approx(1.0)
