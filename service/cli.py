@@ -10,7 +10,6 @@ are caught once in `run` and exit 1 with a one-line message on stderr; an interr
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from service.api.serve import add_serve_command
+from service.argtypes import default_workers, whole_number
 from service.batch import (
     CHUNK_DOCUMENTS,
     BatchOptions,
@@ -98,24 +98,6 @@ def column_list(text: str) -> list[str]:
     if not all(names):
         raise argparse.ArgumentTypeError(f"expected column names separated by commas, got {text!r}")
     return names
-
-
-def positive(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{number} must be at least 1")
-    return number
-
-
-def default_workers() -> int:
-    """All the cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 @contextmanager
@@ -231,9 +213,9 @@ def add_scoring_commands(commands: Any) -> None:
     score.add_argument("--sentences", action="store_true",
                        help="one output row per sentence, with offsets and per-sentence scores")
     score.add_argument("--evidence", action="store_true", help="add an evidence column (JSON) to every row")
-    score.add_argument("--workers", type=positive, default=default_workers(),
+    score.add_argument("--workers", type=whole_number("workers"), default=default_workers(),
                        help="scoring processes (default: all cores, here %(default)s)")
-    score.add_argument("--chunk-rows", type=positive, default=CHUNK_DOCUMENTS, metavar="N",
+    score.add_argument("--chunk-rows", type=whole_number("chunk rows"), default=CHUNK_DOCUMENTS, metavar="N",
                        help="documents per chunk handed to a worker (default: %(default)s)")
     score.add_argument("--model", type=Path, default=None, help="model artifact (default: ESCALATION_MODEL_PATH)")
     score.add_argument("--threshold", type=threshold_override, action="append", metavar="SIGNAL=VALUE",

@@ -7,7 +7,7 @@ folded exactly like the text they are matched against, so "Kata'ib" and "al-Kadh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -77,10 +77,6 @@ class PhraseMatcher(Generic[Payload]):
         for node in nodes:
             payloads: list[Payload] = node.setdefault(_END, [])
             payloads.append(payload)
-
-    def add_all(self, items: Iterable[tuple[str, Payload]]) -> None:
-        for pattern, payload in items:
-            self.add(pattern, payload)
 
     def find(self, tokens: Sequence[str]) -> list[Found[Payload]]:
         """Scan once from left to right; at each position keep the longest phrase and jump past it."""

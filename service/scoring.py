@@ -38,7 +38,6 @@ class Scorer:
         self._featurizer = artifact.featurizer
         self._heads = artifact.heads
         self._thresholds = np.array([artifact.thresholds[head] for head in HEADS])
-        self._signal_thresholds = self._thresholds[: len(SIGNAL_NAMES)]
 
     @classmethod
     def load(cls, model_path: Path | str | None = None, settings: Settings | None = None) -> Scorer:

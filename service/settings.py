@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.errors import EscalationError
@@ -63,5 +63,3 @@ class Settings:
             rate_limit_per_minute=_env_int("ESCALATION_RATE_LIMIT", cls.rate_limit_per_minute, minimum=0),
         )
 
-
-SETTING_NAMES = tuple(f.name for f in fields(Settings))

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from service.argtypes import default_workers, whole_number
 from service.errors import ArtifactError
 from service.model import file_sha256, read_manifest
 from service.settings import Settings
@@ -28,33 +29,6 @@ APP_FACTORY = "service.api.app:create_app"
 # than a spawned worker takes to import scikit-learn on a busy 2-core machine (measured 7-10 s), which made every
 # worker "die" in a restart loop.
 WORKER_HEALTHCHECK_SECONDS = 60
-
-
-def default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def port_number(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"port {text!r} is not a whole number") from None
-    if not 0 < port < 65536:
-        raise argparse.ArgumentTypeError(f"port {port} must be between 1 and 65535")
-    return port
-
-
-def worker_count(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"workers {text!r} is not a whole number") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"workers must be at least 1, got {count}")
-    return count
 
 
 def check_model(path: Path) -> None:
@@ -149,8 +123,10 @@ def command_serve(args: argparse.Namespace) -> int:
 def add_serve_command(commands: Any) -> None:
     serve = commands.add_parser("serve", help="run the HTTP API (uvicorn, several worker processes)")
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
-    serve.add_argument("--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    serve.add_argument("--workers", type=worker_count, default=default_workers(),
+    serve.add_argument(
+        "--port", type=whole_number("port", 1, 65535), default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+    )
+    serve.add_argument("--workers", type=whole_number("workers"), default=default_workers(),
                        help="worker processes (default: the number of cores)")
     serve.add_argument("--model", type=Path, default=None, help="model artifact (default: ESCALATION_MODEL_PATH)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
