@@ -12,7 +12,7 @@ from pathlib import Path
 from service.datafile import read_table
 from service.errors import LexiconError
 from service.phrases import PatternError, PhraseMatcher
-from service.text import folded_tokens, token_spans
+from service.text import TokenOffsets, tokenize_folded
 from service.types import ActorMention
 
 DEFAULT_PATH = Path(__file__).parent / "lexicon" / "actors.tsv"
@@ -65,25 +65,35 @@ class Gazetteer:
 
     def find(self, text: str) -> list[ActorMention]:
         """Actor mentions in a normalised text, offsets local to `text`."""
-        return self.find_tokens(text, folded_tokens(text), lambda: token_spans(text))
+        folded, surface = tokenize_folded(text)
+        return self.find_tokens(text, folded, lambda: TokenOffsets(text, surface))
 
     def find_tokens(
-        self, text: str, folded: Sequence[str], spans_of: Callable[[], Sequence[tuple[int, int]]]
+        self,
+        text: str,
+        folded: Sequence[str],
+        offsets_of: Callable[[], TokenOffsets],
+        offset: int = 0,
+        source: str | None = None,
     ) -> list[ActorMention]:
-        """Actor mentions given the text's folded tokens; `spans_of` gives their offsets, asked only on a match."""
+        """Actor mentions given the text's folded tokens; `offsets_of` gives their offsets, asked only on a match.
+
+        Offsets are local to `text`, or shifted by `offset` into `source` (as in Lexicon.analyze).
+        """
         found_all = self._matcher.find(folded)
         if not found_all:
             return []
-        spans = spans_of()
+        offsets = offsets_of()
         mentions: list[ActorMention] = []
-        for found in found_all:
-            begin, end = spans[found.start][0], spans[found.stop - 1][1]
+        for start, stop, variants in found_all:
+            begin, end = offsets.span(start, stop)
             surface = text[begin:end]
-            for variant in found.payloads:
+            for variant in variants:
                 if variant.kind == LOOKALIKE:
                     break
                 if variant.exact_case is not None and surface != variant.exact_case.rstrip("."):
                     continue
-                mentions.append(ActorMention(variant.canonical, variant.kind, surface, begin, end))
+                shown = surface if source is None else source[begin + offset : end + offset]
+                mentions.append(ActorMention(variant.canonical, variant.kind, shown, begin + offset, end + offset))
                 break
         return mentions

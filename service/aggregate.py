@@ -11,7 +11,11 @@ and neutral text added around a sentence leaves them unchanged (a test checks th
 
 from __future__ import annotations
 
-from service.signals import SIGNALS
+from collections.abc import Sequence
+
+import numpy as np
+
+from service.signals import HEADS, SIGNALS
 from service.types import ActorMention, DocumentScore, SentenceScore, SignalScore
 
 # Level cut points on the calibrated risk: "elevated" from a 30% chance that some sentence carries an escalatory
@@ -26,33 +30,35 @@ def level_of(risk: float) -> str:
     return LEVELS[-1][1]
 
 
+def document_maxima(probabilities: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
+    """Per document (consecutive runs of `sizes` rows, each at least 1), the highest probability of every head."""
+    starts = np.concatenate(([0], np.cumsum(sizes[:-1], dtype=np.int64))) if len(sizes) else np.zeros(0, np.int64)
+    return np.maximum.reduceat(probabilities, starts, axis=0) if len(sizes) else probabilities[:0]
+
+
 def aggregate(
     sentences: tuple[SentenceScore, ...],
-    thresholds: dict[str, float],
+    maxima: Sequence[float],
+    thresholds: Sequence[float],
     actors: tuple[ActorMention, ...],
 ) -> DocumentScore:
+    """A document's score from its sentences and the per-head maxima of their probabilities (in HEADS order)."""
+    head = dict(zip(HEADS, maxima, strict=True))
+    cut = dict(zip(HEADS, thresholds, strict=True))
     signals: dict[str, SignalScore] = {}
     for signal in SIGNALS:
-        probability = max((s.probabilities[signal.name] for s in sentences), default=0.0)
-        carriers = tuple(s.index for s in sentences if signal.name in s.signals)
-        signals[signal.name] = SignalScore(
-            name=signal.name,
-            probability=probability,
-            flagged=bool(carriers),
-            polarity=signal.polarity,
-            cameo=signal.cameo,
-            plover=signal.plover,
-            threshold=thresholds[signal.name],
-            sentences=carriers,
+        name = signal.name
+        carriers = tuple(s.index for s in sentences if name in s.signals) if head[name] >= cut[name] else ()
+        signals[name] = SignalScore(
+            name, head[name], bool(carriers), signal.polarity, signal.cameo, signal.plover, cut[name], carriers
         )
-    escalatory = max((s.escalatory for s in sentences), default=0.0)
-    deescalatory = max((s.deescalatory for s in sentences), default=0.0)
+    escalatory, deescalatory = head["escalatory"], head["deescalatory"]
     return DocumentScore(
         risk=escalatory,
         level=level_of(escalatory),
         deescalation=deescalatory,
-        escalation_flagged=escalatory >= thresholds["escalatory"],
-        deescalation_flagged=deescalatory >= thresholds["deescalatory"],
+        escalation_flagged=escalatory >= cut["escalatory"],
+        deescalation_flagged=deescalatory >= cut["deescalatory"],
         signals=signals,
         sentences=sentences,
         actors=actors,

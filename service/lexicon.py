@@ -21,7 +21,7 @@ from service.datafile import read_table
 from service.errors import LexiconError
 from service.phrases import PatternError, PhraseMatcher
 from service.signals import SIGNALS_BY_NAME
-from service.text import folded_tokens, token_spans
+from service.text import TokenOffsets, tokenize_folded
 from service.types import Match
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "lexicon"
@@ -68,7 +68,7 @@ class Cue:
 class Analysis:
     """A sentence as the features and the gazetteer see it; offsets are local to the sentence."""
 
-    __slots__ = ("_spans", "folded", "matches", "scoped", "text", "tokens")
+    __slots__ = ("_offsets", "_surface", "folded", "matches", "scoped", "text", "tokens")
 
     def __init__(
         self,
@@ -77,20 +77,22 @@ class Analysis:
         matches: list[Match],
         scoped: list[str],
         folded: list[str],
-        spans: list[tuple[int, int]] | None = None,
+        surface: list[str] | None,
+        offsets: TokenOffsets | None = None,
     ) -> None:
         self.text = text
         self.tokens = tokens  # word tokens (the TF-IDF input)
         self.matches = matches
         self.scoped = scoped  # words inside a cue's reach, prefixed "neg:" or "hyp:" (features only)
         self.folded = folded  # every token, punctuation included (what the actor gazetteer reads)
-        self._spans = spans
+        self._surface = surface
+        self._offsets = offsets
 
-    def spans(self) -> list[tuple[int, int]]:
-        """Offsets of `folded`, computed on first use: sentences without a match never need them."""
-        if self._spans is None:
-            self._spans = token_spans(self.text)
-        return self._spans
+    def offsets(self) -> TokenOffsets:
+        """Offsets of `folded`, located on first use: sentences without a match never need them."""
+        if self._offsets is None:
+            self._offsets = TokenOffsets(self.text, self._surface)
+        return self._offsets
 
 
 def _parse_entry(path: Path, number: int, cells: list[str]) -> Entry:
@@ -160,43 +162,44 @@ class Lexicon:
         except LexiconError as exc:
             raise LexiconError(f"{directory}: {exc}") from None
 
-    def analyze(self, text: str) -> Analysis:
-        """Tokens and lexicon matches of one normalised sentence; offsets are local to `text`."""
-        folded = folded_tokens(text)
-        spans: list[tuple[int, int]] = []
+    def analyze(self, text: str, offset: int = 0, source: str | None = None) -> Analysis:
+        """Tokens and lexicon matches of one normalised sentence.
+
+        Match offsets are local to `text`, or, given the sentence's `offset` in a `source` text whose offsets equal
+        the normalised ones, offsets into `source` with its surface text (saves the scorer a copy of every match).
+        """
+        folded, surface = tokenize_folded(text)
+        words = [token for token in folded if token not in _PUNCTUATION]
+        found_all = self._matcher.find(folded)
+        if not found_all:
+            return Analysis(text, words, [], [], folded, surface)
+        offsets = TokenOffsets(text, surface)
         matches: list[Match] = []
         # The most recent cue of each kind: (token index where it ends, scope, surface text).
         last_cue: dict[str, tuple[int, int, str]] = {}
         scoped: list[str] = []
-        for found in self._matcher.find(folded):
-            first = found.payloads[0]
-            spans = spans or token_spans(text)
+        for start, stop, payloads in found_all:
+            first = payloads[0]
             if isinstance(first, Cue):
-                surface = text[spans[found.start][0] : spans[found.stop - 1][1]]
-                last_cue[first.kind] = (found.stop, first.scope, surface)
-                scoped.extend(self._in_scope(first, found.stop, folded))
+                begin, end = offsets.span(start, stop)
+                last_cue[first.kind] = (stop, first.scope, text[begin:end])
+                scoped.extend(self._in_scope(first, stop, folded))
                 continue
-            negation = self._cue_in_reach(last_cue.get("negation"), found.start, folded)
-            hedge = self._cue_in_reach(last_cue.get("hedge"), found.start, folded)
-            begin, end = spans[found.start][0], spans[found.stop - 1][1]
-            for entry in found.payloads:
+            negation = self._cue_in_reach(last_cue.get("negation"), start, folded) if last_cue else None
+            hedge = self._cue_in_reach(last_cue.get("hedge"), start, folded) if last_cue else None
+            begin, end = offsets.span(start, stop)
+            shown = text[begin:end] if source is None else source[begin + offset : end + offset]
+            begin, end = begin + offset, end + offset
+            for entry in payloads:
                 if not isinstance(entry, Entry) or entry.signal == SHIELD:
                     continue
                 matches.append(
                     Match(
-                        signal=entry.signal,
-                        pattern=entry.pattern,
-                        text=text[begin:end],
-                        begin=begin,
-                        end=end,
-                        weight=entry.weight,
-                        negated=negation is not None,
-                        hypothetical=hedge is not None,
-                        cue=negation or hedge,
+                        entry.signal, entry.pattern, shown, begin, end, entry.weight,
+                        negation is not None, hedge is not None, negation or hedge,
                     )
                 )
-        words = [token for token in folded if token not in _PUNCTUATION]
-        return Analysis(text, words, matches, scoped, folded, spans or None)
+        return Analysis(text, words, matches, scoped, folded, surface, offsets)
 
     @staticmethod
     def _in_scope(cue: Cue, stop: int, tokens: list[str]) -> list[str]:

@@ -8,8 +8,7 @@ folded exactly like the text they are matched against, so "Kata'ib" and "al-Kadh
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from service.text import fold_token, tokenize
 
@@ -48,8 +47,7 @@ def pattern_tokens(pattern: str) -> list[list[tuple[str, ...]]]:
     return positions
 
 
-@dataclass(frozen=True, slots=True)
-class Found(Generic[Payload]):
+class Found(NamedTuple, Generic[Payload]):
     """Payloads of the longest phrase found at token positions [start, stop)."""
 
     start: int
@@ -61,7 +59,7 @@ class PhraseMatcher(Generic[Payload]):
     """Longest-match, non-overlapping phrase search over folded tokens."""
 
     def __init__(self) -> None:
-        self._root: dict[str, Any] = {}  # token -> child node; _END -> list of payloads
+        self._root: dict[str, Any] = {}  # token -> child node; _END -> tuple of payloads
 
     def add(self, pattern: str, payload: Payload) -> None:
         nodes = [self._root]
@@ -75,38 +73,38 @@ class PhraseMatcher(Generic[Payload]):
                     reached.append(child)
             nodes = list({id(node): node for node in reached}.values())
         for node in nodes:
-            payloads: list[Payload] = node.setdefault(_END, [])
-            payloads.append(payload)
+            node[_END] = (*node.get(_END, ()), payload)
 
     def find(self, tokens: Sequence[str]) -> list[Found[Payload]]:
         """Scan once from left to right; at each position keep the longest phrase and jump past it."""
         root = self._root
-        if root.keys().isdisjoint(tokens):
+        starts = [index for index, token in enumerate(tokens) if token in root]
+        if not starts:
             return []
         found: list[Found[Payload]] = []
+        count = len(tokens)
         position = 0
-        for start in [index for index, token in enumerate(tokens) if token in root]:
+        for start in starts:
             if start < position:
                 continue
-            best = self._longest(tokens, start)
-            if best is not None:
-                found.append(best)
-                position = best.stop
+            best_stop, best_payloads = -1, None
+            node, index = root[tokens[start]], start + 1
+            branches: list[tuple[dict[str, Any], int]] = []  # wildcard paths still to explore
+            while True:
+                payloads = node.get(_END)
+                if payloads is not None and index > best_stop:
+                    best_stop, best_payloads = index, payloads
+                if index < count:
+                    if WILDCARD in node:
+                        branches.append((node[WILDCARD], index + 1))
+                    child = node.get(tokens[index])
+                    if child is not None:
+                        node, index = child, index + 1
+                        continue
+                if not branches:
+                    break
+                node, index = branches.pop()
+            if best_payloads is not None:
+                found.append(Found(start, best_stop, best_payloads))
+                position = best_stop
         return found
-
-    def _longest(self, tokens: Sequence[str], start: int) -> Found[Payload] | None:
-        count = len(tokens)
-        best_stop, best_node = -1, None
-        frontier = [(self._root[tokens[start]], start + 1)]
-        while frontier:
-            node, index = frontier.pop()
-            if index > best_stop and _END in node:
-                best_stop, best_node = index, node
-            if index < count:
-                child = node.get(tokens[index])
-                if child is not None:
-                    frontier.append((child, index + 1))
-                wildcard = node.get(WILDCARD)
-                if wildcard is not None:
-                    frontier.append((wildcard, index + 1))
-        return None if best_node is None else Found(start, best_stop, tuple(best_node[_END]))

@@ -8,14 +8,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
 from service.actors import Gazetteer
-from service.aggregate import aggregate
+from service.aggregate import aggregate, document_maxima
+from service.collector import collector_paused
 from service.errors import InputError
 from service.lexicon import Analysis
 from service.model import Artifact, load_artifact
@@ -25,6 +26,9 @@ from service.text import NormalisedText, normalise, split_sentences
 from service.types import ActorMention, DocumentScore, Match, Sentence, SentenceScore, TermContribution
 
 TOP_TERMS = 5  # model terms reported per flagged signal and sentence
+# Sentences featurised and scored per pass. Bounded so that the per-sentence analyses of a huge batch die young
+# (holding them all makes every full garbage collection walk them) while each pass still amortises the library calls.
+CHUNK_SENTENCES = 1024
 
 
 class Scorer:
@@ -60,29 +64,10 @@ class Scorer:
         for position, text in enumerate(texts):
             self.check_text(text, position if len(texts) > 1 else None)
         cut = self._thresholds_with(thresholds)
-        documents = [normalise(text) for text in texts]
-        sentences = [split_sentences(document) for document in documents]
-        flat = [sentence for per_document in sentences for sentence in per_document]
-        analyses = [self.lexicon.analyze(sentence.text) for sentence in flat]
-        features = self._featurizer.transform(analyses)
-        probabilities = self._heads.predict_proba(features)
-        flags = (probabilities[:, : len(SIGNAL_NAMES)] >= cut[: len(SIGNAL_NAMES)]).tolist()
-        probability_rows = probabilities.tolist()
         results: list[DocumentScore] = []
-        row = 0
-        threshold_map = dict(zip(HEADS, cut.tolist(), strict=True))
-        for document, per_document in zip(documents, sentences, strict=True):
-            scored = []
-            for sentence in per_document:
-                scored.append(
-                    self._sentence_score(
-                        document, sentence, analyses[row], probability_rows[row], flags[row],
-                        features[row] if explain else None,
-                    )
-                )
-                row += 1
-            actors = tuple(mention for sentence in scored for mention in sentence.actors)
-            results.append(aggregate(tuple(scored), threshold_map, actors))
+        with collector_paused():
+            for chunk in _chunks(texts):
+                results.extend(self._score_chunk(chunk, cut, explain))
         return results
 
     def check_text(self, text: object, position: int | None = None) -> None:
@@ -105,6 +90,37 @@ class Scorer:
             cut[HEADS.index(name)] = float(value)
         return cut
 
+    def _score_chunk(
+        self, chunk: list[tuple[NormalisedText, list[Sentence]]], cut: np.ndarray, explain: bool
+    ) -> list[DocumentScore]:
+        """All sentences of a few documents through the featurizer and the heads in one call each."""
+        analyses: list[Analysis] = []
+        for document, sentences in chunk:
+            if document.same_offsets:  # normalising kept every offset: matches get document offsets at once
+                analyses.extend([self.lexicon.analyze(s.text, s.begin, document.original) for s in sentences])
+            else:
+                analyses.extend([self.lexicon.analyze(s.text) for s in sentences])
+        features = self._featurizer.transform(analyses)
+        probabilities = self._heads.predict_proba(features)
+        maxima = document_maxima(probabilities, [len(sentences) for _, sentences in chunk]).tolist()
+        flags = (probabilities[:, : len(SIGNAL_NAMES)] >= cut[: len(SIGNAL_NAMES)]).tolist()
+        rows = probabilities.tolist()
+        thresholds = cut.tolist()
+        results: list[DocumentScore] = []
+        row = 0
+        for (document, sentences), document_maximum in zip(chunk, maxima, strict=True):
+            scored = []
+            for sentence in sentences:
+                scored.append(
+                    self._sentence_score(
+                        document, sentence, analyses[row], rows[row], flags[row], features[row] if explain else None
+                    )
+                )
+                row += 1
+            actors = tuple(mention for sentence in scored for mention in sentence.actors)
+            results.append(aggregate(tuple(scored), document_maximum, thresholds, actors))
+        return results
+
     def _sentence_score(
         self,
         document: NormalisedText,
@@ -114,20 +130,28 @@ class Scorer:
         flags: list[bool],
         features: sp.csr_matrix | None,
     ) -> SentenceScore:
-        signals = tuple(name for name, flagged in zip(SIGNAL_NAMES, flags, strict=True) if flagged)
-        return SentenceScore(
-            index=sentence.index,
-            text=sentence.text,
-            begin=sentence.begin,
-            end=sentence.end,
-            probabilities=dict(zip(HEADS, probabilities, strict=True)),
-            signals=signals,
-            matches=tuple(self._to_original(document, sentence, match) for match in analysis.matches),
-            actors=tuple(
+        signals = tuple([name for name, flagged in zip(SIGNAL_NAMES, flags, strict=True) if flagged])
+        if document.same_offsets:  # analysis and actors already carry document offsets
+            matches = tuple(analysis.matches)
+            actors = self.gazetteer.find_tokens(
+                sentence.text, analysis.folded, analysis.offsets, sentence.begin, document.original
+            )
+        else:
+            matches = tuple([self._to_original(document, sentence, match) for match in analysis.matches])
+            actors = [
                 self._actor_to_original(document, sentence, mention)
-                for mention in self.gazetteer.find_tokens(sentence.text, analysis.folded, analysis.spans)
-            ),
-            top_terms=self._top_terms(features, signals) if features is not None else {},
+                for mention in self.gazetteer.find_tokens(sentence.text, analysis.folded, analysis.offsets)
+            ]
+        return SentenceScore(
+            sentence.index,
+            sentence.text,
+            sentence.begin,
+            sentence.end,
+            dict(zip(HEADS, probabilities, strict=True)),
+            signals,
+            matches,
+            tuple(actors),
+            self._top_terms(features, signals) if features is not None else {},
         )
 
     @staticmethod
@@ -158,3 +182,19 @@ class Scorer:
                 if contributions[i] > 0
             )
         return top
+
+
+def _chunks(texts: Sequence[str]) -> Iterator[list[tuple[NormalisedText, list[Sentence]]]]:
+    """Normalised, sentence-split documents in groups of about CHUNK_SENTENCES sentences (whole documents)."""
+    chunk: list[tuple[NormalisedText, list[Sentence]]] = []
+    size = 0
+    for text in texts:
+        document = normalise(text)
+        sentences = split_sentences(document)
+        chunk.append((document, sentences))
+        size += len(sentences)
+        if size >= CHUNK_SENTENCES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk

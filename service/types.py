@@ -1,23 +1,26 @@
-"""The vocabulary of results: frozen dataclasses with no logic beyond small conveniences."""
+"""The vocabulary of results: immutable records with no logic beyond small conveniences.
+
+They are NamedTuples rather than frozen dataclasses for one measured reason: a frozen dataclass sets each field
+through object.__setattr__, which made building one four times slower (2.3 us against 0.5 us for nine fields), and
+scoring builds several per sentence. The `index` fields shadow tuple.index, which nothing here uses.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     """A sentence: normalised text, end-exclusive code-point offsets into the original text."""
 
-    index: int
+    index: int  # type: ignore[assignment]
     text: str
     begin: int
     end: int
     norm_begin: int = 0  # where the sentence starts in the normalised document (internal)
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """One lexicon entry found in a sentence."""
 
     signal: str
@@ -31,8 +34,7 @@ class Match:
     cue: str | None = None  # the negation or hedging words that changed this match
 
 
-@dataclass(frozen=True, slots=True)
-class ActorMention:
+class ActorMention(NamedTuple):
     canonical: str
     kind: str
     text: str
@@ -40,17 +42,15 @@ class ActorMention:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class TermContribution:
+class TermContribution(NamedTuple):
     """A model feature and its share of one head's decision value (coefficient x feature value)."""
 
     term: str
     contribution: float
 
 
-@dataclass(frozen=True, slots=True)
-class SentenceScore:
-    index: int
+class SentenceScore(NamedTuple):
+    index: int  # type: ignore[assignment]
     text: str
     begin: int
     end: int
@@ -58,7 +58,7 @@ class SentenceScore:
     signals: tuple[str, ...]  # signals flagged at the model's thresholds
     matches: tuple[Match, ...]
     actors: tuple[ActorMention, ...]
-    top_terms: dict[str, tuple[TermContribution, ...]] = field(default_factory=dict)
+    top_terms: dict[str, tuple[TermContribution, ...]]  # per flagged signal; empty unless explained
 
     @property
     def escalatory(self) -> float:
@@ -69,8 +69,7 @@ class SentenceScore:
         return self.probabilities["deescalatory"]
 
 
-@dataclass(frozen=True, slots=True)
-class SignalScore:
+class SignalScore(NamedTuple):
     """A signal aggregated over a document."""
 
     name: str
@@ -83,8 +82,7 @@ class SignalScore:
     sentences: tuple[int, ...]  # indices of the sentences that carry the signal
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentScore:
+class DocumentScore(NamedTuple):
     risk: float  # the document's escalation risk in [0, 1]
     level: str  # low / elevated / high / critical
     deescalation: float

@@ -1,4 +1,9 @@
-from service.text import normalise, split_sentences, tokenize
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from service.text import TOKEN_PATTERN, fold_token, locate_tokens, normalise, split_sentences, tokenize, tokenize_folded
 
 
 def sentences_of(text: str) -> list[str]:
@@ -45,7 +50,7 @@ def test_offsets_survive_nfkc_length_changes() -> None:
 def test_typographic_quotes_and_dashes_fold_without_moving_offsets() -> None:
     text = "“Truce — over,” he said."
     normalised = normalise(text)
-    assert normalised.origin is None
+    assert normalised.same_offsets
     assert normalised.text == '"Truce - over," he said.'
 
 
@@ -59,3 +64,40 @@ def test_tokens_keep_inner_apostrophes_and_offsets() -> None:
     assert tokenize("kata'ib fired, u.s. said") == [
         ("kata'ib", 0, 7), ("fired", 8, 13), (",", 13, 14), ("u.s", 15, 18), ("said", 20, 24)
     ]
+
+
+# Characters whose normal form is longer, shorter-looking, folded or untouched, mixed with ASCII and whitespace.
+_MIXED = st.text(alphabet=st.sampled_from(list("ab .\n\t\r'\"") + list("…ﬁ½’“—\u00a0éé\u0301İ\U0001d400")), max_size=40)
+
+
+def _reference_normalise(text: str) -> tuple[str, list[int]]:
+    """Per-character NFKC and folding with an explicit offset for every output character."""
+    out: list[str] = []
+    origin: list[int] = []
+    for index, character in enumerate(text):
+        form = unicodedata.normalize("NFKC", character)
+        form = form.translate(str.maketrans({"’": "'", "“": '"', "—": "-", "\u00a0": " ", "\t": " ", "\r": "\n"}))
+        out.append(form)
+        origin.extend([index] * len(form))
+    return "".join(out), origin
+
+
+@given(_MIXED)
+def test_normalised_offsets_match_a_per_character_reference(text: str) -> None:
+    normalised = normalise(text)
+    expected, origin = _reference_normalise(text)
+    assert normalised.text == expected
+    for begin in range(len(expected)):
+        for end in range(begin + 1, len(expected) + 1):
+            assert normalised.to_original(begin, end) == (origin[begin], origin[end - 1] + 1)
+    assert normalised.to_original(len(expected), len(expected)) == (len(text), len(text))
+
+
+@given(_MIXED)
+def test_tokens_of_whitespace_pieces_equal_one_regex_pass(text: str) -> None:
+    normalised = normalise(text).text
+    folded, surface = tokenize_folded(normalised)
+    expected = [fold_token(token.lower()) for token in TOKEN_PATTERN.findall(normalised)]
+    assert folded == expected
+    spans = locate_tokens(normalised, surface)
+    assert spans == [match.span() for match in TOKEN_PATTERN.finditer(normalised)]
