@@ -93,12 +93,21 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
 
     def transform(self, items: Sequence[str | Analysis]) -> sp.csr_matrix:
         analyses = self.analyses(items)
+        # Both blocks come out as (row, column, value) entries and become one CSR matrix in a single construction:
+        # each scipy.sparse constructor, conversion or hstack costs tens of microseconds of checks, which for a
+        # one-document request outweighed the arithmetic.
         blocks = []
         if self.use_tfidf:
             blocks.append(self._tfidf(analyses))
         if self.use_lexicon:
-            blocks.append(self._lexicon_block(analyses))
-        return blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr")
+            rows, columns, values = self._lexicon_block(analyses)
+            blocks.append((rows, columns + len(self.vocabulary_), values))
+        rows, columns, values = (np.concatenate(parts) for parts in zip(*blocks, strict=True))
+        order = np.lexsort((columns, rows))
+        indptr = np.zeros(len(analyses) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(analyses)), out=indptr[1:])
+        width = len(self.vocabulary_) + (len(SIGNAL_NAMES) * len(LEXICON_CHANNELS) if self.use_lexicon else 0)
+        return sp.csr_matrix((values[order], columns[order], indptr), shape=(len(analyses), width))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return self.feature_names_
@@ -109,7 +118,7 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
             grams.extend(analysis.scoped)
         return grams
 
-    def _tfidf(self, analyses: Sequence[Analysis]) -> sp.csr_matrix:
+    def _tfidf(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # Every n-gram is looked up with a -1 default inside map(), so the per-token work stays in C; the misses are
         # dropped afterwards in one numpy pass. Bigrams are looked up by token pair, which spares building a string.
         unigram = self.vocabulary_.get
@@ -130,15 +139,17 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
             lengths.append(len(columns) - before)
         found = np.array(columns, dtype=np.int64)
         known = found >= 0
-        rows = np.repeat(np.arange(len(analyses)), lengths)[known]
-        counts = sp.csr_matrix(  # duplicates are summed: the term counts
-            (np.ones(int(known.sum())), (rows, found[known])), shape=(len(analyses), len(self.vocabulary_))
-        )
+        width = max(len(self.vocabulary_), 1)
+        # Unique (row, column) keys in row-major order with their multiplicity: the term counts.
+        keys, counts = np.unique(np.repeat(np.arange(len(analyses)), lengths)[known] * width + found[known],
+                                 return_counts=True)
+        rows, columns_found = keys // width, keys % width
+        values = counts.astype(np.float64)
         if self.sublinear_tf:
-            np.log(counts.data, out=counts.data)
-            counts.data += 1.0
-        counts.data *= self.idf_[counts.indices]
-        return l2_normalize_rows(counts)
+            np.log(values, out=values)
+            values += 1.0
+        values *= self.idf_[columns_found]
+        return rows, columns_found, unit_rows(values, rows, len(analyses))
 
     def _bigram_index(self) -> dict[tuple[str, str], int]:
         """The vocabulary's bigrams keyed by token pair; built on first use and never pickled."""
@@ -155,7 +166,7 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         state.pop("_bigrams", None)
         return state
 
-    def _lexicon_block(self, analyses: Sequence[Analysis]) -> sp.csr_matrix:
+    def _lexicon_block(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         width = len(SIGNAL_NAMES) * len(LEXICON_CHANNELS)
         column_of = {name: i * len(LEXICON_CHANNELS) for i, name in enumerate(SIGNAL_NAMES)}
         dense = np.zeros((len(analyses), width))
@@ -165,18 +176,17 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
                 dense[row, column_of[match.signal] + channel] += match.weight
         np.log1p(dense, out=dense)
         dense *= self.lexicon_scale
-        return sp.csr_matrix(dense)
+        rows, columns = np.nonzero(dense)
+        return rows, columns, dense[rows, columns]
 
 
-def l2_normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Scale each row to unit L2 norm in place (empty rows stay empty), as sklearn's normalize() does, without its
-    per-call input validation, which costs more than the arithmetic for the small batches of a single request."""
-    squares = np.square(matrix.data)
-    row_of = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    norms = np.sqrt(np.bincount(row_of, weights=squares, minlength=matrix.shape[0]))
+def unit_rows(values: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """Scale the entries of each row to unit L2 norm in place (empty rows stay empty), as sklearn's normalize()
+    does, given each entry's row; entries must be in row order, as the norms are summed in array order."""
+    norms = np.sqrt(np.bincount(rows, weights=np.square(values), minlength=n_rows))
     norms[norms == 0.0] = 1.0
-    matrix.data /= norms[row_of]
-    return matrix
+    values /= norms[rows]
+    return values
 
 
 def lexicon_scores(analyses: Sequence[Analysis]) -> np.ndarray:

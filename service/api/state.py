@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -67,4 +68,8 @@ class ModelHolder:
                 self._error = f"model failed to load: {exc}"
             return
         loaded = self.set(scorer)
+        # The model and the libraries are loaded for good: moving them to the collector's permanent generation keeps
+        # every later full collection from walking them, which shortens the pauses that requests would wait behind.
+        gc.collect()
+        gc.freeze()
         logger.info("model %s %s loaded from %s", loaded.model.name, loaded.model.version, settings.model_path)
