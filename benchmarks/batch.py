@@ -4,7 +4,8 @@
 
 1. Generates a JSONL corpus of news-like documents (3-12 sentences drawn from the seed articles and the fixture
    corpora, with id, date and source) of at least --size-mb, and a --small-mb prefix of it.
-2. Measures the in-process, one-core rate of `Scorer.score_many` on a sample of the corpus (model load excluded).
+2. Measures the in-process, one-core rate of `Scorer.score_many` on a sample of the corpus (model load excluded),
+   before and after every CLI run; each run is compared with the mean of the two measurements around it.
 3. Runs `escalation score CORPUS -o OUT.jsonl` with 1 and 2 workers, wall clock from process start to exit (so
    imports, worker start-up and model loads are included), polling the peak RSS of the whole process tree.
 4. Runs 2 workers on the small corpus too: peak RSS at two input sizes shows whether memory grows with the input.
@@ -197,23 +198,33 @@ def main() -> int:
           f"small corpus {small_size / 1e6:.1f} MB, {small_documents:,} documents "
           f"(generated in {time.perf_counter() - started:.1f} s)")
 
-    sample, sample_bytes, seconds = in_process_rate(args.model, big)
-    base = sample / seconds
-    print(f"in-process Scorer.score_many, 1 core: {sample:,} documents in {seconds:.1f} s = "
-          f"{base:,.0f} docs/s, {sample_bytes / 1e6 / seconds:.2f} MB/s; load average {os.getloadavg()[0]:.1f}")
+    # The in-process rate is measured before and after every CLI run, and each run is compared with the mean of the
+    # two around it: the CPU speed of these shared machines drifts by up to 2x over minutes, and a single early
+    # measurement made every ratio a comparison of two different machines.
+    def measure() -> float:
+        sample, sample_bytes, seconds = in_process_rate(args.model, big)
+        print(f"in-process Scorer.score_many, 1 core: {sample:,} documents in {seconds:.1f} s = "
+              f"{sample / seconds:,.0f} docs/s, {sample_bytes / 1e6 / seconds:.2f} MB/s; "
+              f"load average {os.getloadavg()[0]:.1f}")
+        return sample / seconds
 
+    before = measure()
     peaks: dict[int, float] = {}
     for workers in args.workers:
         result = run_cli(args.model, big, workdir / f"scored-{workers}.jsonl", workers)
         assert result["rows"] == documents, f"{result['rows']} output rows for {documents} input rows"
+        after = measure()
+        base = (before + after) / 2
         rate = float(result["rows"]) / float(result["seconds"])
         peaks[workers] = float(result["peak_mb"])
         print(f"escalation score --workers {workers}: {int(result['rows']):,} rows in {result['seconds']:.1f} s = "
               f"{rate:,.0f} rows/s, {size / 1e6 / float(result['seconds']):.2f} MB/s, "
-              f"{rate / base:.2f}x the in-process rate; peak RSS {result['peak_mb']:,.0f} MB (all processes)")
+              f"{rate / base:.2f}x the in-process rate around it ({base:,.0f} docs/s); "
+              f"peak RSS {result['peak_mb']:,.0f} MB (all processes)")
         print(f"    summary line: {result['summary']}; 5-minute load average at the end {result['load']:.1f} "
               f"(above {cores} means other processes were competing for the cores)")
         (workdir / f"scored-{workers}.jsonl").unlink()
+        before = after
 
     workers = max(args.workers)
     result = run_cli(args.model, small, workdir / "scored-small.jsonl", workers)

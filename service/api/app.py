@@ -9,6 +9,7 @@ Layers, outermost first:
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from importlib import metadata
@@ -29,6 +30,10 @@ from service.scoring import Scorer
 from service.settings import Settings
 
 SCORING_ROUTES = frozenset({"/score", "/score/batch"})
+# Scoring runs in a worker thread while the event loop thread keeps serving. When one thread holds the GIL, the other
+# gets it only when the holder blocks or after Python's switch interval (5 ms by default), so a response that had
+# finished scoring could wait 5 ms for the loop thread to send it. A 0.5 ms interval bounds that wait.
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 def _version() -> str:
@@ -55,6 +60,7 @@ def create_app(
 
     @asynccontextmanager
     async def own_the_model(app: Litestar) -> AsyncIterator[None]:
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         pending = None
         if holder.loaded is None:
             pending = asyncio.get_running_loop().run_in_executor(None, holder.load, load, settings)

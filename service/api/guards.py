@@ -1,5 +1,9 @@
 """Route guards, run in this order before the body is parsed: API key (401), readiness (503), JSON body
-(415, 413, 400)."""
+(415, 413, 400).
+
+Every guard is a coroutine, even those that never await: Litestar runs a plain function guard in a thread pool, and
+those thread hops (with the GIL handed back and forth each time) cost a /score request several milliseconds.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ def holder_of(connection: ASGIConnection[Any, Any, Any, Any]) -> ModelHolder:
     return holder
 
 
-def require_api_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def require_api_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """When ESCALATION_API_KEYS is set, the X-API-Key header must hold one of its keys."""
     keys = settings_of(connection).api_keys
     if not keys:
@@ -44,7 +48,7 @@ def require_api_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRoute
         )
 
 
-def require_ready(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def require_ready(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     holder = holder_of(connection)
     if holder.loaded is None:
         raise ApiProblem(503, holder.error or "the model is still loading", headers={"Retry-After": "1"})
