@@ -31,9 +31,15 @@ def level_of(risk: float) -> str:
 
 
 def document_maxima(probabilities: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
-    """Per document (consecutive runs of `sizes` rows, each at least 1), the highest probability of every head."""
-    starts = np.concatenate(([0], np.cumsum(sizes[:-1], dtype=np.int64))) if len(sizes) else np.zeros(0, np.int64)
-    return np.maximum.reduceat(probabilities, starts, axis=0) if len(sizes) else probabilities[:0]
+    """Per document (consecutive runs of `sizes` rows), the highest probability of every head; 0 for a document
+    without sentences (a text of zero-width spaces has none), as a maximum over nothing."""
+    counts = np.asarray(sizes, dtype=np.int64)
+    maxima = np.zeros((len(counts), probabilities.shape[1]))
+    filled = counts > 0
+    if filled.any():
+        starts = np.cumsum(counts) - counts
+        maxima[filled] = np.maximum.reduceat(probabilities, starts[filled], axis=0)
+    return maxima
 
 
 def aggregate(

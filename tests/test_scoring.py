@@ -60,6 +60,14 @@ def test_score_many_equals_score_one_by_one(scorer: Scorer) -> None:
         assert alone.flagged_signals == document.flagged_signals
 
 
+def test_a_document_without_sentences_scores_zero_and_leaves_its_neighbours_alone(scorer: Scorer) -> None:
+    attack = "Militants fired rockets at the air base, killing two soldiers."
+    empty, scored, last = scorer.score_many(["\u200b", attack, "\u200b\u200b"])
+    assert (empty.sentences, empty.risk, empty.level, empty.flagged_signals) == ((), 0.0, "low", ())
+    assert last.sentences == () and last.risk == 0.0
+    assert scored.risk == scorer.score(attack).risk > 0.5
+
+
 def test_probabilities_are_in_range_and_signals_carry_codes(scorer: Scorer) -> None:
     document = scorer.score(seed("002"))
     assert 0.0 <= document.risk <= 1.0 and 0.0 <= document.deescalation <= 1.0
