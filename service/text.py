@@ -76,20 +76,19 @@ def normalise(text: str) -> NormalisedText:
     A text holds few distinct non-ASCII characters, so each distinct one is normalised once and replaced with
     str.replace: C-speed passes instead of a Python step per character.
     """
+    normalised = text
+    marks: tuple[tuple[int, ...], tuple[tuple[int, int], ...]] = ((), ())
     if not text.isascii():
         # The distinct non-ASCII characters, found by deleting the ASCII bytes of the UTF-8 encoding.
         encoded = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
         forms = {character: _normal_form(character) for character in set(encoded.decode("utf-8", "surrogatepass"))}
-        normalised = text
         for character, form in forms.items():
             if form != character:
                 normalised = normalised.replace(character, form)
-        normalised = normalised.replace("\t", " ").replace("\r", "\n")
         lengths = {character: len(form) for character, form in forms.items() if len(form) != 1}
         if lengths:
-            return NormalisedText(text, normalised, *_offset_marks(text, lengths))
-        return NormalisedText(text, normalised)
-    return NormalisedText(text, text.replace("\t", " ").replace("\r", "\n"))
+            marks = _offset_marks(text, lengths)
+    return NormalisedText(text, normalised.replace("\t", " ").replace("\r", "\n"), *marks)
 
 
 def _offset_marks(text: str, lengths: dict[str, int]) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
@@ -202,7 +201,7 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
 def tokenize_folded(text: str) -> tuple[list[str], list[str] | None]:
     """Tokens of a normalised string folded like fold_token, plus the lower-cased surface tokens they came from.
 
-    The surface tokens let locate_tokens find offsets without a second regex pass; they are None in the rare case
+    The surface tokens let TokenOffsets find offsets without a second regex pass; they are None in the rare case
     where lower() changes the text's length ("İ"), and the folded list itself when folding changed nothing.
 
     Tokens never span whitespace, so the text is split on whitespace first and only the pieces that are not plain
@@ -225,11 +224,6 @@ def tokenize_folded(text: str) -> tuple[list[str], list[str] | None]:
     if marked or not lowered.isascii():
         return [token if token.isascii() and token.isalnum() else fold_token(token) for token in tokens], tokens
     return tokens, tokens
-
-
-def folded_tokens(text: str) -> list[str]:
-    """Tokens of a normalised string, folded like fold_token (aligned with token_spans)."""
-    return tokenize_folded(text)[0]
 
 
 class TokenOffsets:
@@ -270,14 +264,8 @@ class TokenOffsets:
         return self._begins[start], ends[stop - 1]
 
 
-def locate_tokens(text: str, surface: list[str] | None) -> list[tuple[int, int]]:
-    """Offsets of all the tokens tokenize_folded found in `text`, given its surface tokens."""
-    offsets = TokenOffsets(text, surface)
-    return [offsets.span(index, index + 1) for index in range(len(offsets))]
-
-
 def token_spans(text: str) -> list[tuple[int, int]]:
-    """End-exclusive offsets of the tokens of a normalised string (aligned with folded_tokens)."""
+    """End-exclusive offsets of the tokens of a normalised string (aligned with tokenize_folded)."""
     return [match.span() for match in TOKEN_PATTERN.finditer(text)]
 
 

@@ -3,7 +3,15 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.text import TOKEN_PATTERN, fold_token, locate_tokens, normalise, split_sentences, tokenize, tokenize_folded
+from service.text import (
+    TOKEN_PATTERN,
+    TokenOffsets,
+    fold_token,
+    normalise,
+    split_sentences,
+    tokenize,
+    tokenize_folded,
+)
 
 
 def sentences_of(text: str) -> list[str]:
@@ -99,5 +107,6 @@ def test_tokens_of_whitespace_pieces_equal_one_regex_pass(text: str) -> None:
     folded, surface = tokenize_folded(normalised)
     expected = [fold_token(token.lower()) for token in TOKEN_PATTERN.findall(normalised)]
     assert folded == expected
-    spans = locate_tokens(normalised, surface)
+    offsets = TokenOffsets(normalised, surface)
+    spans = [offsets.span(index, index + 1) for index in range(len(offsets))]
     assert spans == [match.span() for match in TOKEN_PATTERN.finditer(normalised)]
