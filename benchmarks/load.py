@@ -44,6 +44,7 @@ READY_TIMEOUT_S = 300  # workers import scikit-learn; on a busy 2-core machine t
 SAMPLE_EVERY_S = 2.0
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 15.0
+BALANCE_ATTEMPTS = 40  # wrk runs tried until its connections are spread evenly over the workers
 # What the soak sends, with its share of the requests and the status each must get (the server's default limits).
 SOAK_MIX: list[tuple[str, int, int]] = [  # (name, weight, expected status)
     ("score", 40, 200),
@@ -173,11 +174,68 @@ def parse_duration_ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def run_wrk(url: str, seconds: float, connections: int, script: Path | None = None) -> WrkResult:
+def connections_per_worker(port: int, pids: list[int]) -> list[int]:
+    """How many established TCP connections to `port` each process holds (from /proc: socket inodes per process)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+                inodes.add(fields[9])
+    counts = []
+    for pid in pids:
+        held = 0
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                held += 1
+        counts.append(held)
+    return counts
+
+
+def wrk_command(url: str, seconds: float, connections: int, script: Path | None) -> list[str]:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "--latency", "--timeout", "5s"]
-    if script is not None:
-        command += ["-s", str(script)]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    return [*command, "-s", str(script), url] if script is not None else [*command, url]
+
+
+def run_wrk(
+    url: str, seconds: float, connections: int, script: Path | None = None, workers: list[int] | None = None
+) -> tuple[WrkResult, list[int], int]:
+    """One wrk run; with `workers`, only a run whose connections the kernel spread evenly over them counts.
+
+    Each worker listens on its own SO_REUSEPORT socket and Linux picks one per connection by a hash of the
+    addresses, so 4 connections land 2/2 in only 3 runs out of 8 (3/1 or 4/0 otherwise). An uneven run measures one
+    worker, not the server, so it is stopped at once and started again. Returns the result, the connections per
+    worker and the number of attempts."""
+    port = int(url.split(":")[2].split("/")[0])
+    for attempt in range(1, BALANCE_ATTEMPTS + 1):
+        process = subprocess.Popen(wrk_command(url, seconds, connections, script), stdout=subprocess.PIPE, text=True)
+        split: list[int] = []
+        if workers:
+            deadline = time.monotonic() + 5
+            while sum(split) < connections and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.05)
+                split = connections_per_worker(port, workers)
+            if len(set(split)) > 1 and attempt < BALANCE_ATTEMPTS:
+                process.terminate()
+                process.wait()
+                time.sleep(0.2)  # the old connections close before the next attempt opens new ones
+                continue
+        output, _ = process.communicate(timeout=seconds + 60)
+        if process.returncode:
+            raise SystemExit(f"wrk failed ({process.returncode}):\n{output}")
+        return parse_wrk(output), split, attempt
+    raise AssertionError("unreachable")
+
+
+def parse_wrk(output: str) -> WrkResult:
     percentile = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return WrkResult(
@@ -380,8 +438,15 @@ def main() -> int:
             scripts = {"score": score_script(workdir, text)}
             run_wrk(f"{server.base}/health/live", 3, args.connections)  # warm-up of both endpoints
             run_wrk(f"{server.base}/score", 3, args.connections, scripts["score"])
-            trivial = run_wrk(f"{server.base}/health/live", args.duration, args.connections)
-            scored = run_wrk(f"{server.base}/score", args.duration, args.connections, scripts["score"])
+            trivial, trivial_split, trivial_tries = run_wrk(
+                f"{server.base}/health/live", args.duration, args.connections, workers=pids
+            )
+            scored, scored_split, scored_tries = run_wrk(
+                f"{server.base}/score", args.duration, args.connections, scripts["score"], workers=pids
+            )
+            for name, split, tries in [("/health/live", trivial_split, trivial_tries),
+                                       ("/score", scored_split, scored_tries)]:
+                print(f"{name}: wrk's connections per worker {split} (even split on attempt {tries})")
 
             print()
             print(f"{'endpoint':<28}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}{'non-2xx':>9}")

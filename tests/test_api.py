@@ -19,6 +19,7 @@ from litestar.testing import TestClient
 
 from service.api import create_app
 from service.api.schemas import SignalName, Thresholds
+from service.errors import EscalationError
 from service.model import read_manifest
 from service.scoring import Scorer
 from service.settings import Settings
@@ -364,7 +365,15 @@ def test_the_lifespan_loads_the_model_from_settings(model_path: Path) -> None:
         assert client.post("/score", json={"text": ATTACK}).json()["signals"]["attack"]["flagged"]
 
 
-def test_scoring_runs_off_the_event_loop(scorer: Scorer, monkeypatch: pytest.MonkeyPatch) -> None:
+LONG_ATTACK = " ".join([ATTACK] * 14)  # over the default inline limit of 1,000 characters
+
+
+@pytest.mark.parametrize(
+    ("inline_max_chars", "text"), [(0, ATTACK), (Settings.inline_max_chars, LONG_ATTACK)], ids=["no-inline", "long"]
+)
+def test_scoring_runs_off_the_event_loop(
+    scorer: Scorer, monkeypatch: pytest.MonkeyPatch, inline_max_chars: int, text: str
+) -> None:
     """While one request is scoring (made slow here), the same worker still answers other requests at once."""
     original = scorer.score_many
 
@@ -373,12 +382,13 @@ def test_scoring_runs_off_the_event_loop(scorer: Scorer, monkeypatch: pytest.Mon
         return original(*args, **kwargs)
 
     monkeypatch.setattr(scorer, "score_many", slow_score_many)
-    app = create_app(LIMITS, scorer=scorer)
+    settings = Settings(max_text_chars=2_000, inline_max_chars=inline_max_chars)
+    app = create_app(settings, scorer=scorer)
 
     async def scenario() -> tuple[int, float]:
         transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # Litestar's precise ASGI types
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            slow = asyncio.create_task(client.post("/score", json={"text": ATTACK}))
+            slow = asyncio.create_task(client.post("/score", json={"text": text}))
             await asyncio.sleep(0.2)
             started = time.perf_counter()
             live = await client.get("/health/live")
@@ -389,6 +399,45 @@ def test_scoring_runs_off_the_event_loop(scorer: Scorer, monkeypatch: pytest.Mon
     status, waited = asyncio.run(scenario())
     assert status == 200
     assert waited < 0.5
+
+
+@pytest.mark.parametrize(("inline_max_chars", "text", "on_loop"), [
+    (Settings.inline_max_chars, ATTACK, True),
+    (Settings.inline_max_chars, LONG_ATTACK, False),
+    (0, ATTACK, False),
+    (len(ATTACK), ATTACK, True),
+    (len(ATTACK) - 1, ATTACK, False),
+])
+def test_only_texts_up_to_the_inline_limit_are_scored_on_the_event_loop(
+    scorer: Scorer, monkeypatch: pytest.MonkeyPatch, inline_max_chars: int, text: str, on_loop: bool
+) -> None:
+    original = scorer.score_many
+    threads: list[int] = []
+
+    def recording_score_many(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.get_ident())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(scorer, "score_many", recording_score_many)
+    app = create_app(Settings(max_text_chars=2_000, inline_max_chars=inline_max_chars), scorer=scorer)
+
+    async def scenario() -> tuple[int, int]:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.post("/score", json={"text": text})
+            return response.status_code, threading.get_ident()
+
+    status, loop_thread = asyncio.run(scenario())
+    assert status == 200
+    assert (threads == [loop_thread]) is on_loop and len(threads) == 1
+
+
+def test_the_inline_limit_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESCALATION_INLINE_MAX_CHARS", "0")
+    assert Settings.from_env().inline_max_chars == 0
+    monkeypatch.setenv("ESCALATION_INLINE_MAX_CHARS", "-1")
+    with pytest.raises(EscalationError, match="ESCALATION_INLINE_MAX_CHARS=-1 must be at least 0"):
+        Settings.from_env()
 
 
 # --- GET endpoints -----------------------------------------------------------------------------------------------

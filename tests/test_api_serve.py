@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import socket
 import sys
 from pathlib import Path
@@ -97,11 +98,11 @@ def test_without_a_configured_directory_serve_uses_and_removes_a_temporary_one(
     assert not seen[0].exists()
 
 
-def test_the_shared_listening_socket_disables_nagle() -> None:
+def test_the_single_process_listening_socket_disables_nagle() -> None:
     """Accepted connections inherit TCP_NODELAY; without it every keep-alive response waited 40 ms for an ACK."""
     import uvicorn
 
-    config = uvicorn.Config(serve.APP_FACTORY, factory=True, host="127.0.0.1", port=0, workers=2)
+    config = uvicorn.Config(serve.APP_FACTORY, factory=True, host="127.0.0.1", port=0, workers=1)
     sock = serve.listening_socket(config)
     try:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
@@ -112,6 +113,58 @@ def test_the_shared_listening_socket_disables_nagle() -> None:
             assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     finally:
         sock.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing is Linux's")
+def test_each_worker_unpickles_a_listening_socket_of_its_own_without_nagle() -> None:
+    """What uvicorn hands each spawned worker pickles as "bind your own": a new socket on the same address in the
+    SO_REUSEPORT group, so Linux spreads connections over the workers instead of one worker accepting them all."""
+    from multiprocessing.reduction import ForkingPickler
+
+    import uvicorn
+
+    config = uvicorn.Config(serve.APP_FACTORY, factory=True, host="127.0.0.1", port=0, workers=2)
+    supervisor = serve.supervisor_socket(config)
+    workers = [pickle.loads(ForkingPickler.dumps(supervisor)) for _ in range(2)]
+    try:
+        assert isinstance(supervisor, serve.PerWorkerSocket)
+        address = supervisor.getsockname()
+        for worker in workers:
+            assert type(worker) is socket.socket
+            assert worker.getsockname() == address
+            assert worker.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) == 1
+            assert worker.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        assert len({os.fstat(s.fileno()).st_ino for s in [supervisor, *workers]}) == 3  # three distinct sockets
+        for worker in workers:
+            worker.listen()
+            worker.settimeout(0.05)
+        accepted_by = []
+        for _ in range(32):
+            with socket.create_connection(address[:2], timeout=5):
+                for index, worker in enumerate(workers):
+                    try:
+                        connection, _ = worker.accept()
+                    except TimeoutError:
+                        continue
+                    connection.close()
+                    accepted_by.append(index)
+        assert len(accepted_by) == 32  # every connection reached a worker; the supervisor's socket takes none
+        assert set(accepted_by) == {0, 1}  # both workers got some (1 in 2**31 to fail by chance)
+    finally:
+        for sock in [supervisor, *workers]:
+            sock.close()
+
+
+def test_a_taken_port_fails_the_multi_worker_server_before_any_worker_starts() -> None:
+    import uvicorn
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = uvicorn.Config(serve.APP_FACTORY, factory=True, host="127.0.0.1", port=port, workers=2)
+        with pytest.raises(OSError):
+            serve.supervisor_socket(config)
 
 
 def test_importing_the_cli_does_not_import_prometheus_client() -> None:

@@ -2,7 +2,9 @@
 (415, 413, 400).
 
 Every guard is a coroutine, even those that never await: Litestar runs a plain function guard in a thread pool, and
-those thread hops (with the GIL handed back and forth each time) cost a /score request several milliseconds.
+those thread hops (with the GIL handed back and forth each time) cost a /score request several milliseconds. The
+scoring routes take the three as one guard, `scoring_guard`: Litestar copies the route handler for every guard it
+calls.
 """
 
 from __future__ import annotations
@@ -84,3 +86,10 @@ async def require_json_body(connection: ASGIConnection[Any, Any, Any, Any], _: B
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ApiProblem(400, f"the request body is not valid UTF-8 (byte {exc.start})") from None
+
+
+async def scoring_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """API key, readiness, JSON body: in that order, as one guard."""
+    await require_api_key(connection, handler)
+    await require_ready(connection, handler)
+    await require_json_body(connection, handler)
