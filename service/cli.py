@@ -138,7 +138,7 @@ def _scored_chunks(
             workers=workers,
             initializer=init_worker,
             initargs=(model, options),
-            preload=("service.scoring",),  # numpy, scipy, scikit-learn: imported once, shared by the workers
+            preload=("service.scoring",),  # numpy, scipy: imported once, shared by the workers
         )
     ) as results:
         yield from results

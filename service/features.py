@@ -1,10 +1,11 @@
-"""Sentence features: word n-gram TF-IDF plus lexicon features, one transformer used by training and scoring alike.
+"""Sentence features: word n-gram TF-IDF plus lexicon features, one transform used by training and scoring alike.
 
 The TF-IDF block reproduces scikit-learn's TfidfVectorizer (smooth idf, optional sublinear tf, L2 rows; a test
 checks equality) but reads the tokens the lexicon already produced, so each sentence is tokenised once. The lexicon
 block holds, per signal, the summed weights of asserted, negated and hypothetical matches.
 
-Everything here is module-level so that joblib can find it by import path when the service loads an artifact.
+Nothing here imports scikit-learn (whose import alone took 3-4 s here, mostly scipy.stats): the service loads and
+runs a FeatureSpace without it. Everything is module-level so that joblib finds it by import path.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from itertools import islice, pairwise, repeat
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from service.lexicon import Analysis, Lexicon
 from service.signals import SIGNAL_NAMES
@@ -34,6 +34,11 @@ def analyze_text(lexicon: Lexicon, text: str) -> Analysis:
     return lexicon.analyze(normalise(text).text)
 
 
+def to_analyses(lexicon: Lexicon, items: Sequence[str | Analysis]) -> list[Analysis]:
+    """Raw sentences analysed; analyses passed through."""
+    return [item if isinstance(item, Analysis) else analyze_text(lexicon, item) for item in items]
+
+
 def word_ngrams(tokens: Sequence[str], ngram_max: int) -> list[str]:
     """Unigrams, then bigrams (and so on) joined with a space, like scikit-learn's word analyzer."""
     grams = list(tokens)
@@ -44,55 +49,62 @@ def word_ngrams(tokens: Sequence[str], ngram_max: int) -> list[str]:
     return grams
 
 
-class SentenceFeaturizer(TransformerMixin, BaseEstimator):
-    """Text or lexicon analyses in, a sparse matrix [TF-IDF | lexicon] out."""
+class FeatureSpace:
+    """A fitted feature space: the vocabulary and idf weights (from training), and the transform that turns text or
+    lexicon analyses into the sparse matrix [TF-IDF | lexicon]. Training fits it through the scikit-learn wrapper
+    (training/estimators.py); the service loads it from the artifact without importing scikit-learn."""
 
     def __init__(
         self,
-        lexicon: Lexicon | None = None,
+        lexicon: Lexicon,
+        vocabulary: dict[str, int],
+        idf: np.ndarray,
+        ngram_max: int = 2,
+        sublinear_tf: bool = True,
+        use_lexicon: bool = True,
+        lexicon_scale: float = LEXICON_SCALE,
+    ) -> None:
+        self.lexicon = lexicon
+        self.vocabulary_ = vocabulary
+        self.idf_ = idf
+        self.ngram_max = ngram_max
+        self.sublinear_tf = sublinear_tf
+        self.use_tfidf = bool(vocabulary)
+        self.use_lexicon = use_lexicon
+        self.lexicon_scale = lexicon_scale
+        lexicon_names = [f"lexicon:{s}:{c}" for s in SIGNAL_NAMES for c in LEXICON_CHANNELS] if use_lexicon else []
+        self.feature_names_ = np.array([*vocabulary, *lexicon_names], dtype=object)
+
+    @classmethod
+    def fit(
+        cls,
+        lexicon: Lexicon,
+        analyses: Sequence[Analysis],
         ngram_max: int = 2,
         min_df: int = 2,
         sublinear_tf: bool = True,
         use_tfidf: bool = True,
         use_lexicon: bool = True,
         lexicon_scale: float = LEXICON_SCALE,
-    ) -> None:
-        self.lexicon = lexicon
-        self.ngram_max = ngram_max
-        self.min_df = min_df
-        self.sublinear_tf = sublinear_tf
-        self.use_tfidf = use_tfidf
-        self.use_lexicon = use_lexicon
-        self.lexicon_scale = lexicon_scale
-
-    def get_lexicon(self) -> Lexicon:
-        if self.lexicon is None:
-            self.lexicon = Lexicon.load()
-        return self.lexicon
-
-    def analyses(self, items: Sequence[str | Analysis]) -> list[Analysis]:
-        lexicon = self.get_lexicon()
-        return [item if isinstance(item, Analysis) else analyze_text(lexicon, item) for item in items]
-
-    def fit(self, items: Sequence[str | Analysis], y: object = None) -> SentenceFeaturizer:
-        if not self.use_tfidf and not self.use_lexicon:
-            raise ValueError("SentenceFeaturizer needs use_tfidf or use_lexicon")
-        analyses = self.analyses(items)
+    ) -> FeatureSpace:
+        """The n-grams (and cue-scoped words) in at least `min_df` sentences, with smooth idf weights."""
+        if not use_tfidf and not use_lexicon:
+            raise ValueError("a feature space needs TF-IDF or lexicon features")
         document_frequency: dict[str, int] = {}
         for analysis in analyses:
-            for gram in set(self._grams(analysis)):
+            grams = word_ngrams(analysis.tokens, ngram_max)
+            if use_lexicon:
+                grams.extend(analysis.scoped)
+            for gram in set(grams):
                 document_frequency[gram] = document_frequency.get(gram, 0) + 1
-        kept = sorted(gram for gram, df in document_frequency.items() if df >= self.min_df)
-        self.vocabulary_ = {gram: index for index, gram in enumerate(kept)} if self.use_tfidf else {}
-        n = len(analyses)
-        df = np.array([document_frequency[gram] for gram in self.vocabulary_], dtype=np.float64)
-        self.idf_ = np.log((1.0 + n) / (1.0 + df)) + 1.0
-        lexicon_names = [f"lexicon:{s}:{c}" for s in SIGNAL_NAMES for c in LEXICON_CHANNELS] if self.use_lexicon else []
-        self.feature_names_ = np.array([*self.vocabulary_, *lexicon_names], dtype=object)
-        return self
+        kept = sorted(gram for gram, df in document_frequency.items() if df >= min_df) if use_tfidf else []
+        vocabulary = {gram: index for index, gram in enumerate(kept)}
+        df = np.array([document_frequency[gram] for gram in vocabulary], dtype=np.float64)
+        idf = np.log((1.0 + len(analyses)) / (1.0 + df)) + 1.0
+        return cls(lexicon, vocabulary, idf, ngram_max, sublinear_tf, use_lexicon, lexicon_scale)
 
     def transform(self, items: Sequence[str | Analysis]) -> sp.csr_matrix:
-        analyses = self.analyses(items)
+        analyses = to_analyses(self.lexicon, items)
         # Both blocks come out as (row, column, value) entries and become one CSR matrix in a single construction:
         # each scipy.sparse constructor, conversion or hstack costs tens of microseconds of checks, which for a
         # one-document request outweighed the arithmetic.
@@ -106,17 +118,8 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         order = np.lexsort((columns, rows))
         indptr = np.zeros(len(analyses) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(analyses)), out=indptr[1:])
-        width = len(self.vocabulary_) + (len(SIGNAL_NAMES) * len(LEXICON_CHANNELS) if self.use_lexicon else 0)
+        width = len(self.feature_names_)
         return sp.csr_matrix((values[order], columns[order], indptr), shape=(len(analyses), width))
-
-    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        return self.feature_names_
-
-    def _grams(self, analysis: Analysis) -> list[str]:
-        grams = word_ngrams(analysis.tokens, self.ngram_max)
-        if self.use_lexicon:
-            grams.extend(analysis.scoped)
-        return grams
 
     def _tfidf(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # Every n-gram is looked up with a -1 default inside map(), so the per-token work stays in C; the misses are
@@ -161,8 +164,7 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
         return index
 
     def __getstate__(self) -> dict[str, object]:
-        state: dict[str, object] = super().__getstate__()  # type: ignore[misc]
-        state = dict(state)
+        state = dict(self.__dict__)
         state.pop("_bigrams", None)
         return state
 

@@ -8,45 +8,62 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import joblib
-import sklearn
-from sklearn.pipeline import Pipeline
+import numpy as np
 
 from service.errors import ArtifactError
-from service.features import SentenceFeaturizer
-from service.heads import CalibratedHeads
+from service.features import FeatureSpace
+from service.heads import LinearHeads
 from service.signals import HEADS
 
 MANIFEST_SUFFIX = ".manifest.json"
-ARTIFACT_FORMAT = 1
+# 2: the fitted FeatureSpace and LinearHeads themselves, no scikit-learn objects, so that loading a model does not
+# import scikit-learn (3-4 s of start-up for every worker and every CLI run). Format 1 pickled the sklearn Pipeline.
+ARTIFACT_FORMAT = 2
 _CHUNK = 1 << 20
+
+
+class System(NamedTuple):
+    """A fitted model: features and heads."""
+
+    features: FeatureSpace
+    heads: LinearHeads
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return self.heads.predict_proba(self.features.transform(texts))
 
 
 @dataclass(frozen=True)
 class Artifact:
-    """A verified, loaded model: the hybrid pipeline, its ablations, thresholds and the manifest."""
+    """A verified, loaded model: the hybrid system, its ablations, thresholds and the manifest."""
 
-    pipeline: Pipeline
-    ablations: dict[str, Pipeline]  # "model_only": the same heads without lexicon features
+    model: System
+    ablations: dict[str, System]  # "model_only": the same heads without lexicon features
     thresholds: dict[str, float]  # per head
     manifest: dict[str, Any]
     path: Path
 
     @property
-    def featurizer(self) -> SentenceFeaturizer:
-        step = self.pipeline.named_steps["features"]
-        assert isinstance(step, SentenceFeaturizer)
-        return step
+    def features(self) -> FeatureSpace:
+        return self.model.features
 
     @property
-    def heads(self) -> CalibratedHeads:
-        step = self.pipeline.named_steps["heads"]
-        assert isinstance(step, CalibratedHeads)
-        return step
+    def heads(self) -> LinearHeads:
+        return self.model.heads
+
+
+def library_version(package: str) -> str | None:
+    """The installed version of a package, read from its metadata (importing scikit-learn would cost seconds)."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def manifest_path(artifact_path: Path) -> Path:
@@ -65,7 +82,12 @@ def save_artifact(payload: dict[str, Any], path: Path, manifest: dict[str, Any])
     """Write the artifact and its manifest (the manifest gains the artifact's sha256); return the manifest."""
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump({"format": ARTIFACT_FORMAT, **payload}, path, compress=3)
-    full = {**manifest, "artifact": path.name, "sha256": file_sha256(path), "sklearn_version": sklearn.__version__}
+    full = {
+        **manifest,
+        "artifact": path.name,
+        "sha256": file_sha256(path),
+        "sklearn_version": library_version("scikit-learn"),
+    }
     return write_manifest(path, full)
 
 
@@ -98,11 +120,9 @@ def load_artifact(path: Path | str) -> Artifact:
         raise ArtifactError(
             f"{path}: sha256 {actual} does not match the manifest's {manifest['sha256']}; refusing to unpickle"
         )
-    built_with = manifest.get("sklearn_version")
-    if built_with != sklearn.__version__:
-        raise ArtifactError(
-            f"{path}: built with scikit-learn {built_with}, running {sklearn.__version__}; retrain the model"
-        )
+    built_with, running = manifest.get("sklearn_version"), library_version("scikit-learn")
+    if built_with != running:
+        raise ArtifactError(f"{path}: built with scikit-learn {built_with}, running {running}; retrain the model")
     payload = joblib.load(path)
     if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
         raise ArtifactError(f"{path}: not an escalation-risk artifact of format {ARTIFACT_FORMAT}")
@@ -110,4 +130,6 @@ def load_artifact(path: Path | str) -> Artifact:
     missing = [head for head in HEADS if head not in thresholds]
     if missing:
         raise ArtifactError(f"{path}: thresholds missing for heads {missing}")
-    return Artifact(payload["pipeline"], payload.get("ablations", {}), thresholds, manifest, path)
+    model = System(*payload["model"])
+    ablations = {name: System(*system) for name, system in payload.get("ablations", {}).items()}
+    return Artifact(model, ablations, thresholds, manifest, path)

@@ -38,8 +38,8 @@ class Scorer:
         self.artifact = artifact
         self.gazetteer = gazetteer
         self.max_text_chars = max_text_chars
-        self.lexicon = artifact.featurizer.get_lexicon()
-        self._featurizer = artifact.featurizer
+        self.lexicon = artifact.features.lexicon
+        self._featurizer = artifact.features
         self._heads = artifact.heads
         self._thresholds = np.array([artifact.thresholds[head] for head in HEADS])
 

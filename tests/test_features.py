@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from service.features import SentenceFeaturizer, word_ngrams
+from service.features import word_ngrams
 from service.lexicon import Lexicon
+from training.estimators import SentenceFeaturizer
 
 LEXICON = Lexicon.load()
 TEXTS = [
@@ -38,7 +39,7 @@ def test_lexicon_block_separates_asserted_negated_and_hypothetical() -> None:
 def test_negated_words_get_their_own_features_only_in_the_hybrid() -> None:
     hybrid = SentenceFeaturizer(lexicon=LEXICON, min_df=1).fit(TEXTS)
     model_only = SentenceFeaturizer(lexicon=LEXICON, use_lexicon=False, min_df=1).fit(TEXTS)
-    assert "neg:firing" in hybrid.vocabulary_ and "neg:firing" not in model_only.vocabulary_
+    assert "neg:firing" in hybrid.space_.vocabulary_ and "neg:firing" not in model_only.space_.vocabulary_
 
 
 def test_raw_text_and_prepared_analysis_give_the_same_features() -> None:

@@ -53,3 +53,25 @@ def test_train_writes_artifact_and_manifest(small_corpus: Path, tmp_path: Path) 
     assert main(["train", "-o", str(output), "--train", str(small_corpus), "--no-dev", "--quiet"]) == 0
     manifest = json.loads((tmp_path / "m" / "escalation.manifest.json").read_text())
     assert manifest["training_data"]["sentences"] == len(small_corpus.read_text().splitlines())
+
+
+def test_the_cli_defaults_name_the_corpus_splits() -> None:
+    from training import cli, corpus
+
+    assert (cli.TRAIN_PATH, cli.DEV_PATH) == (corpus.TRAIN_PATH, corpus.DEV_PATH)
+
+
+def test_scoring_commands_start_without_importing_scikit_learn(tmp_path: Path, model_path: Path) -> None:
+    """scikit-learn's import costs seconds; `escalation score` and `serve` have no use for it."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "text": "Rockets hit the base."}\n', encoding="utf-8")
+    code = (
+        "import sys; from training.cli import main; "
+        f"code = main(['score', {str(source)!r}, '-o', {str(tmp_path / 'out.jsonl')!r}, '--workers', '1', "
+        f"'--model', {str(model_path)!r}]); print(code, 'sklearn' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split()[-2:] == ["0", "False"], result.stderr

@@ -1,4 +1,8 @@
-"""The `escalation` console script: the scoring commands from service.cli plus train, eval and corpus."""
+"""The `escalation` console script: the scoring commands from service.cli plus train, eval and corpus.
+
+The training modules (and through them scikit-learn, whose import alone takes seconds) are imported only by the
+commands that use them, so `escalation score` and `escalation serve` start without them.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,16 @@ from pathlib import Path
 
 from service.cli import build_parser, run
 from service.errors import EscalationError
-from service.model import load_artifact
-from service.settings import Settings
-from training.corpus import DEV_PATH, TRAIN_PATH, CorpusError, label_matrix, read_jsonl
-from training.corpus import main as build_corpus
-from training.evaluate import evaluate, format_report
-from training.train import train
+from service.settings import PROJECT_ROOT, Settings
+
+# Where training/corpus.py keeps the splits (a test checks these agree), spelled out to keep its import out of here.
+TRAIN_PATH = PROJECT_ROOT / "fixtures" / "corpus" / "train.jsonl"
+DEV_PATH = PROJECT_ROOT / "fixtures" / "corpus" / "dev.jsonl"
 
 
 def command_train(args: argparse.Namespace) -> int:
+    from training.train import train
+
     log = (lambda *a, **k: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
     dev = None if args.no_dev else args.dev
     manifest = train(args.output, train_path=args.train, dev_path=dev, log=log)
@@ -26,6 +31,10 @@ def command_train(args: argparse.Namespace) -> int:
 
 
 def command_eval(args: argparse.Namespace) -> int:
+    from service.model import load_artifact
+    from training.corpus import CorpusError, label_matrix, read_jsonl
+    from training.evaluate import evaluate, format_report
+
     try:
         examples = read_jsonl(args.data)
     except CorpusError as exc:
@@ -41,6 +50,8 @@ def command_eval(args: argparse.Namespace) -> int:
 
 
 def command_corpus(args: argparse.Namespace) -> int:
+    from training.corpus import main as build_corpus
+
     build_corpus()
     return 0
 

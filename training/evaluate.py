@@ -75,10 +75,10 @@ def lexicon_head_scores(lexicon: Lexicon, texts: Sequence[str]) -> np.ndarray:
 
 
 def system_scores(artifact: Artifact, texts: Sequence[str]) -> dict[str, np.ndarray]:
-    scores = {"hybrid": artifact.pipeline.predict_proba(list(texts))}
+    scores = {"hybrid": artifact.model.predict_proba(texts)}
     if "model_only" in artifact.ablations:
-        scores["model_only"] = artifact.ablations["model_only"].predict_proba(list(texts))
-    scores["lexicon_only"] = lexicon_head_scores(artifact.featurizer.get_lexicon(), texts)
+        scores["model_only"] = artifact.ablations["model_only"].predict_proba(texts)
+    scores["lexicon_only"] = lexicon_head_scores(artifact.features.lexicon, texts)
     return scores
 
 

@@ -27,12 +27,11 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
 
-from service.features import SentenceFeaturizer
-from service.heads import CalibratedHeads
 from service.lexicon import Lexicon
-from service.model import load_artifact, save_artifact, write_manifest
+from service.model import System, load_artifact, save_artifact, write_manifest
 from service.signals import HEADS
 from training.corpus import DEV_PATH, TRAIN_PATH, corpus_sha256, label_matrix, read_jsonl
+from training.estimators import CalibratedHeads, SentenceFeaturizer
 from training.evaluate import evaluate, lexicon_head_scores, system_report
 
 CV_FOLDS = 5
@@ -49,6 +48,12 @@ def build_pipeline(lexicon: Lexicon, use_lexicon: bool = True) -> Pipeline:
             ("heads", CalibratedHeads()),
         ]
     )
+
+
+def fitted_system(pipeline: Pipeline) -> System:
+    """What the artifact keeps of a fitted pipeline: the plain feature space and heads, no scikit-learn objects."""
+    features, heads = pipeline.named_steps["features"], pipeline.named_steps["heads"]
+    return System(features.space_, heads.linear_)
 
 
 def out_of_fold(pipeline: Pipeline, texts: Sequence[str], truth: np.ndarray, folds: int = CV_FOLDS) -> np.ndarray:
@@ -127,9 +132,9 @@ def train(
     }
     log("cross-validated macro-F1: " + ", ".join(f"{n} {r['macro_f1']:.3f}" for n, r in cross_validated.items()))
 
-    fitted = {name: pipeline.fit(texts, truth) for name, pipeline in systems.items()}
+    fitted = {name: fitted_system(pipeline.fit(texts, truth)) for name, pipeline in systems.items()}
     payload = {
-        "pipeline": fitted["hybrid"],
+        "model": fitted["hybrid"],
         "ablations": {"model_only": fitted["model_only"]},
         "thresholds": thresholds["hybrid"],
     }
