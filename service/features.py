@@ -59,10 +59,11 @@ class FeatureSpace:
         lexicon: Lexicon,
         vocabulary: dict[str, int],
         idf: np.ndarray,
-        ngram_max: int = 2,
-        sublinear_tf: bool = True,
-        use_lexicon: bool = True,
-        lexicon_scale: float = LEXICON_SCALE,
+        *,
+        ngram_max: int,
+        sublinear_tf: bool,
+        use_lexicon: bool,
+        lexicon_scale: float,
     ) -> None:
         self.lexicon = lexicon
         self.vocabulary_ = vocabulary
@@ -80,14 +81,16 @@ class FeatureSpace:
         cls,
         lexicon: Lexicon,
         analyses: Sequence[Analysis],
-        ngram_max: int = 2,
-        min_df: int = 2,
-        sublinear_tf: bool = True,
-        use_tfidf: bool = True,
-        use_lexicon: bool = True,
-        lexicon_scale: float = LEXICON_SCALE,
+        *,
+        ngram_max: int,
+        min_df: int,
+        sublinear_tf: bool,
+        use_tfidf: bool,
+        use_lexicon: bool,
+        lexicon_scale: float,
     ) -> FeatureSpace:
-        """The n-grams (and cue-scoped words) in at least `min_df` sentences, with smooth idf weights."""
+        """The n-grams (and cue-scoped words) in at least `min_df` sentences, with smooth idf weights. The defaults
+        of every setting live in one place: training/estimators.py's SentenceFeaturizer."""
         if not use_tfidf and not use_lexicon:
             raise ValueError("a feature space needs TF-IDF or lexicon features")
         document_frequency: dict[str, int] = {}
@@ -101,7 +104,10 @@ class FeatureSpace:
         vocabulary = {gram: index for index, gram in enumerate(kept)}
         df = np.array([document_frequency[gram] for gram in vocabulary], dtype=np.float64)
         idf = np.log((1.0 + len(analyses)) / (1.0 + df)) + 1.0
-        return cls(lexicon, vocabulary, idf, ngram_max, sublinear_tf, use_lexicon, lexicon_scale)
+        return cls(
+            lexicon, vocabulary, idf,
+            ngram_max=ngram_max, sublinear_tf=sublinear_tf, use_lexicon=use_lexicon, lexicon_scale=lexicon_scale,
+        )
 
     def transform(self, items: Sequence[str | Analysis]) -> sp.csr_matrix:
         analyses = to_analyses(self.lexicon, items)

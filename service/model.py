@@ -130,6 +130,4 @@ def load_artifact(path: Path | str) -> Artifact:
     missing = [head for head in HEADS if head not in thresholds]
     if missing:
         raise ArtifactError(f"{path}: thresholds missing for heads {missing}")
-    model = System(*payload["model"])
-    ablations = {name: System(*system) for name, system in payload.get("ablations", {}).items()}
-    return Artifact(model, ablations, thresholds, manifest, path)
+    return Artifact(payload["model"], payload.get("ablations", {}), thresholds, manifest, path)

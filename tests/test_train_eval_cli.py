@@ -55,12 +55,6 @@ def test_train_writes_artifact_and_manifest(small_corpus: Path, tmp_path: Path) 
     assert manifest["training_data"]["sentences"] == len(small_corpus.read_text().splitlines())
 
 
-def test_the_cli_defaults_name_the_corpus_splits() -> None:
-    from training import cli, corpus
-
-    assert (cli.TRAIN_PATH, cli.DEV_PATH) == (corpus.TRAIN_PATH, corpus.DEV_PATH)
-
-
 def test_scoring_commands_start_without_importing_scikit_learn(tmp_path: Path, model_path: Path) -> None:
     """scikit-learn's import costs seconds; `escalation score` and `serve` have no use for it."""
     import subprocess

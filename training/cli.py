@@ -1,7 +1,7 @@
 """The `escalation` console script: the scoring commands from service.cli plus train, eval and corpus.
 
-The training modules (and through them scikit-learn, whose import alone takes seconds) are imported only by the
-commands that use them, so `escalation score` and `escalation serve` start without them.
+Training and evaluation (and through them scikit-learn, whose import alone takes seconds) are imported only by the
+commands that use them, so `escalation score` and `escalation serve` start without scikit-learn.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from pathlib import Path
 
 from service.cli import build_parser, run
 from service.errors import EscalationError
-from service.settings import PROJECT_ROOT, Settings
-
-# Where training/corpus.py keeps the splits (a test checks these agree), spelled out to keep its import out of here.
-TRAIN_PATH = PROJECT_ROOT / "fixtures" / "corpus" / "train.jsonl"
-DEV_PATH = PROJECT_ROOT / "fixtures" / "corpus" / "dev.jsonl"
+from service.model import load_artifact
+from service.settings import Settings
+from training.corpus import DEV_PATH, TRAIN_PATH, CorpusError, label_matrix, read_jsonl
 
 
 def command_train(args: argparse.Namespace) -> int:
@@ -31,8 +29,6 @@ def command_train(args: argparse.Namespace) -> int:
 
 
 def command_eval(args: argparse.Namespace) -> int:
-    from service.model import load_artifact
-    from training.corpus import CorpusError, label_matrix, read_jsonl
     from training.evaluate import evaluate, format_report
 
     try:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import StratifiedGroupKFold
 
 from service.signals import HEADS, SIGNAL_NAMES, check_signal_names, derived_heads
 
@@ -106,6 +105,9 @@ def _stratum(example: Example, frequency: Counter[str]) -> str:
 
 
 def split_train_dev(examples: list[Example], groups: list[str]) -> tuple[list[Example], list[Example]]:
+    # imported here, not at the top: the scoring CLI imports this module for its paths
+    from sklearn.model_selection import StratifiedGroupKFold
+
     frequency = Counter(label for example in examples for label in example.labels)
     strata = [_stratum(example, frequency) for example in examples]
     splitter = StratifiedGroupKFold(n_splits=DEV_FOLDS, shuffle=True, random_state=SPLIT_SEED)

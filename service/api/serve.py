@@ -88,13 +88,21 @@ def listening_socket(config: Any) -> socket.socket:
     return _disable_nagle(config.bind_socket())
 
 
+def _bind_reusable(sock: socket.socket, address: Any) -> socket.socket:
+    """Bind `sock` to `address` in the address's SO_REUSEPORT group; closed again if the bind fails."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def worker_socket(family: int, address: Any) -> socket.socket:
     """A new socket of the worker's own in the address's SO_REUSEPORT group (TCP_NODELAY, not yet listening)."""
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind(address)
-    return _disable_nagle(sock)
+    return _disable_nagle(_bind_reusable(socket.socket(family, socket.SOCK_STREAM), address))
 
 
 class PerWorkerSocket(socket.socket):
@@ -118,14 +126,7 @@ def supervisor_socket(config: Any) -> socket.socket:
     if not (sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")) or config.uds or config.fd:
         return listening_socket(config)
     family = socket.AF_INET6 if config.host and ":" in config.host else socket.AF_INET
-    sock = PerWorkerSocket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
-        sock.bind((config.host, config.port))
-    except OSError:
-        sock.close()
-        raise
+    sock = _bind_reusable(PerWorkerSocket(family, socket.SOCK_STREAM), (config.host, config.port))
     sock.set_inheritable(True)
     return sock
 
