@@ -11,7 +11,7 @@ runs a FeatureSpace without it. Everything is module-level so that joblib finds 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import islice, pairwise, repeat
+from itertools import pairwise, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -121,37 +121,51 @@ class FeatureSpace:
             rows, columns, values = self._lexicon_block(analyses)
             blocks.append((rows, columns + len(self.vocabulary_), values))
         rows, columns, values = (np.concatenate(parts) for parts in zip(*blocks, strict=True))
-        order = np.lexsort((columns, rows))
+        # Each block is sorted by row, then column, and every lexicon column comes after every TF-IDF column, so a
+        # stable sort on the row alone orders the whole (timsort merges the two sorted runs in one linear pass).
+        order = np.argsort(rows, kind="stable")
         indptr = np.zeros(len(analyses) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(analyses)), out=indptr[1:])
         width = len(self.feature_names_)
         return sp.csr_matrix((values[order], columns[order], indptr), shape=(len(analyses), width))
 
     def _tfidf(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        # Every n-gram is looked up with a -1 default inside map(), so the per-token work stays in C; the misses are
-        # dropped afterwards in one numpy pass. Bigrams are looked up by token pair, which spares building a string.
+        # Python looks up each token once (map() with a -1 default keeps that loop in C); bigrams are then found in
+        # numpy from pairs of neighbouring token columns, which needs no string or tuple per pair. A bigram's
+        # sentences all contain its first and its second word, so a bigram in the vocabulary has both words in it:
+        # a pair with an unknown word is never a known bigram.
         unigram = self.vocabulary_.get
-        bigram = self._bigram_index().get
-        columns: list[int] = []
-        lengths: list[int] = []
+        token_columns: list[int] = []
+        token_counts: list[int] = []
+        extra_columns: list[int] = []  # trigrams and longer, and cue-scoped words: rare, looked up as strings
+        extra_counts: list[int] = []
         for analysis in analyses:
             tokens = analysis.tokens
-            before = len(columns)
-            columns.extend(map(unigram, tokens, _MISSING))
-            if self.ngram_max >= 2:
-                columns.extend(map(bigram, zip(tokens, islice(tokens, 1, None), strict=False), _MISSING))
+            token_columns.extend(map(unigram, tokens, _MISSING))
+            token_counts.append(len(tokens))
+            before = len(extra_columns)
             for n in range(3, self.ngram_max + 1):
                 grams = [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-                columns.extend(map(unigram, grams, _MISSING))
+                extra_columns.extend(map(unigram, grams, _MISSING))
             if self.use_lexicon:
-                columns.extend(map(unigram, analysis.scoped, _MISSING))
-            lengths.append(len(columns) - before)
-        found = np.array(columns, dtype=np.int64)
-        known = found >= 0
+                extra_columns.extend(map(unigram, analysis.scoped, _MISSING))
+            extra_counts.append(len(extra_columns) - before)
+        sentences = np.arange(len(analyses))
+        columns = np.array(token_columns, dtype=np.int64)
+        rows = np.repeat(sentences, token_counts)
+        found_rows, found_columns = [rows], [columns]
+        if self.ngram_max >= 2 and len(columns) > 1:
+            bigram_rows, bigram_columns = self._bigrams_of(rows, columns)
+            found_rows.append(bigram_rows)
+            found_columns.append(bigram_columns)
+        if extra_columns:
+            found_rows.append(np.repeat(sentences, extra_counts))
+            found_columns.append(np.array(extra_columns, dtype=np.int64))
+        rows, columns = np.concatenate(found_rows), np.concatenate(found_columns)
+        known = columns >= 0
         width = max(len(self.vocabulary_), 1)
         # Unique (row, column) keys in row-major order with their multiplicity: the term counts.
-        keys, counts = np.unique(np.repeat(np.arange(len(analyses)), lengths)[known] * width + found[known],
-                                 return_counts=True)
+        keys, counts = np.unique(rows[known] * width + columns[known], return_counts=True)
         rows, columns_found = keys // width, keys % width
         values = counts.astype(np.float64)
         if self.sublinear_tf:
@@ -160,14 +174,38 @@ class FeatureSpace:
         values *= self.idf_[columns_found]
         return rows, columns_found, unit_rows(values, rows, len(analyses))
 
-    def _bigram_index(self) -> dict[tuple[str, str], int]:
-        """The vocabulary's bigrams keyed by token pair; built on first use and never pickled."""
-        index: dict[tuple[str, str], int] | None = self.__dict__.get("_bigrams")
-        if index is None:
-            pairs = ((gram.split(" "), column) for gram, column in self.vocabulary_.items())
-            index = {(words[0], words[1]): column for words, column in pairs if len(words) == 2}
-            self.__dict__["_bigrams"] = index
-        return index
+    def _bigrams_of(self, rows: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and vocabulary columns of the known bigrams among neighbouring tokens (`columns` are the tokens'
+        unigram columns, -1 for unknown words, `rows` their sentences)."""
+        keys, bigram_columns = self._bigram_table()
+        first, second = columns[:-1], columns[1:]
+        pair = (rows[:-1] == rows[1:]) & (first >= 0) & (second >= 0)
+        wanted = first[pair] * len(self.vocabulary_) + second[pair]
+        if not len(keys) or not len(wanted):
+            return rows[:0], columns[:0]
+        position = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        hit = keys[position] == wanted
+        return rows[:-1][pair][hit], bigram_columns[position[hit]]
+
+    def _bigram_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary's bigrams as sorted keys (first word's column x vocabulary size + second word's column) and
+        their own columns; built on first use and never pickled."""
+        table: tuple[np.ndarray, np.ndarray] | None = self.__dict__.get("_bigrams")
+        if table is None:
+            vocabulary = self.vocabulary_
+            keys, bigram_columns = [], []
+            for gram, column in vocabulary.items():
+                words = gram.split(" ")
+                if len(words) != 2:
+                    continue
+                if words[0] not in vocabulary or words[1] not in vocabulary:
+                    raise ValueError(f"bigram {gram!r} is in the vocabulary but one of its words is not")
+                keys.append(vocabulary[words[0]] * len(vocabulary) + vocabulary[words[1]])
+                bigram_columns.append(column)
+            order = np.argsort(np.array(keys, dtype=np.int64))
+            table = np.array(keys, dtype=np.int64)[order], np.array(bigram_columns, dtype=np.int64)[order]
+            self.__dict__["_bigrams"] = table
+        return table
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -130,7 +131,7 @@ class Scorer:
         flags: list[bool],
         features: sp.csr_matrix | None,
     ) -> SentenceScore:
-        signals = tuple([name for name, flagged in zip(SIGNAL_NAMES, flags, strict=True) if flagged])
+        signals = tuple(compress(SIGNAL_NAMES, flags))
         if document.same_offsets:  # analysis and actors already carry document offsets
             matches = tuple(analysis.matches)
             actors = self.gazetteer.find_tokens(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import string
 import unicodedata
 from dataclasses import dataclass
 
@@ -131,7 +132,7 @@ _SENTENCE_STARTERS = frozenset(
 # with a character set so that the regex engine can skip ahead to candidates instead of trying every position.
 _CANDIDATE_END = re.compile(r"""[.!?\n](?:(?<=\n)\s*|[.!?]*['")\]]*(?=\s))""")
 _NEXT_START = re.compile(r"""\s*(['"(\[]*)(\S*)""")
-_WORD_BEFORE = re.compile(r"""(?<![A-Za-z.])([A-Za-z][A-Za-z.]*)\.$""")
+_WORD_CHARACTERS = string.ascii_letters + "."
 _ABBREVIATION_WINDOW = 24  # longer than any abbreviation or dotted acronym we recognise
 
 
@@ -143,18 +144,20 @@ def _is_boundary(text: str, end_match: re.Match[str]) -> bool:
         return True
     if punct.startswith("\n"):
         # A line break ends a sentence unless the next line visibly continues it (hard-wrapped wire copy).
-        previous = text[: end_match.start()].rstrip()
-        continues = next_word[0].islower() and bool(previous) and previous[-1] not in ".!?\"')]:"
+        last = end_match.start()
+        while last > 0 and text[last - 1].isspace():
+            last -= 1
+        continues = next_word[0].islower() and last > 0 and text[last - 1] not in ".!?\"')]:"
         return not continues
     if not (next_word[0].isupper() or next_word[0].isdigit() or (after and after.group(1))):
         return False
     if punct[0] != ".":
         return True
-    window_start = max(0, end_match.start() - _ABBREVIATION_WINDOW)
-    before = _WORD_BEFORE.search(text[window_start : end_match.start() + 1])
-    if before is None:
+    # The run of letters and dots just before the full stop; it must start with a letter ("U.S", "Gen", "R").
+    head = text[max(0, end_match.start() - _ABBREVIATION_WINDOW) : end_match.start()]
+    word = head[len(head.rstrip(_WORD_CHARACTERS)) :]
+    if not word or word[0] == ".":
         return True
-    word = before.group(1)
     if "." in word:  # dotted acronym such as U.S. or U.N.
         return next_word.lower().strip(",;:") in _SENTENCE_STARTERS
     if len(word) == 1 and word.isupper():  # an initial, as in "Joe R. Biden"
@@ -178,15 +181,14 @@ def split_sentences(normalised: NormalisedText) -> list[Sentence]:
 
 
 def _append_sentence(normalised: NormalisedText, start: int, end: int, out: list[Sentence]) -> None:
-    text = normalised.text
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start == end:
+    segment = normalised.text[start:end]
+    stripped = segment.strip()
+    if not stripped:
         return
+    start += len(segment) - len(segment.lstrip())
+    end = start + len(stripped)
     begin, stop = normalised.to_original(start, end)
-    out.append(Sentence(index=len(out), text=text[start:end], begin=begin, end=stop, norm_begin=start))
+    out.append(Sentence(index=len(out), text=stripped, begin=begin, end=stop, norm_begin=start))
 
 
 # Words, numbers and words with inner apostrophes or dots (U.S.), plus a few punctuation marks that bound clauses.

@@ -54,3 +54,21 @@ def test_sentence_with_no_known_words_gives_an_empty_row_not_nan() -> None:
     matrix = featurizer.transform(["Zzyzx qwerty.", TEXTS[0]]).toarray()
     assert not np.isnan(matrix).any()
     assert matrix[0].sum() == 0.0 and np.linalg.norm(matrix[1]) == pytest.approx(1.0)
+
+
+def test_bigrams_never_join_the_last_word_of_one_sentence_to_the_first_of_the_next() -> None:
+    featurizer = SentenceFeaturizer(lexicon=LEXICON, use_lexicon=False, min_df=1).fit(["rockets base", "the base"])
+    names = list(featurizer.get_feature_names_out())
+    together = featurizer.transform(["rockets base"]).toarray()[0]
+    apart = featurizer.transform(["then rockets", "base again"]).toarray()
+    assert together[names.index("rockets base")] > 0
+    assert apart[:, names.index("rockets base")].tolist() == [0.0, 0.0]
+    assert apart[0, names.index("rockets")] > 0 and apart[1, names.index("base")] > 0
+
+
+def test_a_vocabulary_bigram_whose_word_is_missing_is_refused_not_silently_dropped() -> None:
+    space = SentenceFeaturizer(lexicon=LEXICON, use_lexicon=False, min_df=1).fit(["rockets hit"]).space_
+    space.vocabulary_ = {"rockets": 0, "rockets hit": 1}
+    space.__dict__.pop("_bigrams", None)
+    with pytest.raises(ValueError, match="'rockets hit'.*one of its words"):
+        space.transform(["rockets hit"])
