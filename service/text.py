@@ -221,11 +221,14 @@ def tokenize_folded(text: str) -> tuple[list[str], list[str] | None]:
             found = TOKEN_PATTERN.findall(piece)
             tokens.extend(found)
             split_off.extend(found)
-    # Only a token with an inner apostrophe or dot ("kata'ib", "u.s") or a non-ASCII letter changes when folded.
-    marked = any(len(token) > 1 and not token.isalnum() for token in split_off)
-    if marked or not lowered.isascii():
+    if not lowered.isascii():
         return [token if token.isascii() and token.isalnum() else fold_token(token) for token in tokens], tokens
-    return tokens, tokens
+    # In ASCII text only a token with an inner apostrophe or dot ("kata'ib", "u.s") changes when folded, and only
+    # the pieces that were not plain words hold one.
+    changed = {token: fold_token(token) for token in split_off if len(token) > 1 and not token.isalnum()}
+    if not changed:
+        return tokens, tokens
+    return list(map(changed.get, tokens, tokens)), tokens
 
 
 class TokenOffsets:
