@@ -70,5 +70,5 @@ def test_a_vocabulary_bigram_whose_word_is_missing_is_refused_not_silently_dropp
     space = SentenceFeaturizer(lexicon=LEXICON, use_lexicon=False, min_df=1).fit(["rockets hit"]).space_
     space.vocabulary_ = {"rockets": 0, "rockets hit": 1}
     space.__dict__.pop("_bigrams", None)
-    with pytest.raises(ValueError, match="'rockets hit'.*one of its words"):
+    with pytest.raises(ValueError, match=r"'rockets hit'.*one of its words"):
         space.transform(["rockets hit"])
