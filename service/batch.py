@@ -5,6 +5,11 @@ rows, scores the valid ones with one `Scorer.score_many` call, and builds the ou
 `output_schema`, the same for every chunk and every format. A row whose text is missing, not a string, empty or too
 long gets `error` set instead of scores; it is never dropped.
 
+Everything around the score_many call is paid again for every chunk, so it works a column at a time rather than a
+cell at a time: msgspec reads the JSONL lines and writes the evidence (json only what msgspec would do differently),
+numpy rounds the probabilities, and the name lists reach polars as joined strings that polars splits. The output stays
+byte for byte what json.loads, round() and json.dumps, cell by cell, give; tests/test_batch_columns.py holds it there.
+
 Worker processes call `init_worker` once and then `score_in_worker` per chunk; each loads its own Scorer.
 """
 
@@ -12,14 +17,20 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
+import msgspec
+import numpy as np
 import polars as pl
 
+from service.collector import collector_paused
 from service.errors import InputError
-from service.formats import ID, TEXT, Chunk, encode
+from service.formats import ID, LIST_SEPARATOR, SEPARATORS, TEXT, Chunk, encode
 from service.scoring import Scorer
 from service.signals import SIGNAL_NAMES
 from service.types import DocumentScore, SentenceScore
@@ -30,6 +41,21 @@ DECIMALS = 6  # probabilities are rounded to this many decimals in the output
 _FLOAT = pl.Float64()
 _TEXT = pl.String()
 _NAMES = pl.List(pl.String())
+
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(value, ensure_ascii=False), one encoder for all
+# What it decodes, it decodes as json.loads does, three times faster; it rejects a few lines that json.loads takes
+# (NaN, a byte order mark, lone surrogates, numbers beyond the float range), and those go to json.loads.
+_decode_line = msgspec.json.Decoder().decode
+
+
+def _builtin_float(value: Any) -> float:
+    """For msgspec, which takes no float subclass (numpy.float64, say): json.dumps writes one as the float it is."""
+    if isinstance(value, float):
+        return float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_msgspec_encode = msgspec.json.Encoder(enc_hook=_builtin_float).encode
 
 
 @dataclass(frozen=True)
@@ -94,7 +120,7 @@ def _as_text(value: Any) -> str | None:
     """A JSON value as an output cell: text as is, null as null, anything else as its JSON."""
     if value is None or isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return _to_json(value)
 
 
 def read_rows(chunk: Chunk, options: BatchOptions) -> InputRows:
@@ -105,34 +131,57 @@ def read_rows(chunk: Chunk, options: BatchOptions) -> InputRows:
         raw_ids = frame[ID].to_list() if ID in frame.columns else [None] * frame.height
         ids = [str(chunk.start + i) if value is None else value for i, value in enumerate(raw_ids)]
         return InputRows(ids, texts, [None] * frame.height, frame.select(list(options.keep)))
-    ids, texts, errors, kept = [], [], [], []
+    records, errors = _parse_lines(chunk, options)
+    text_col = options.text_col
+    ids = [_row_id(record.get(options.id_col), chunk.start + offset) for offset, record in enumerate(records)]
+    texts = [record.get(text_col) for record in records]
+    errors = [
+        f"{text_col} is missing" if error is None and text_col not in record else error
+        for record, error in zip(records, errors, strict=True)
+    ]
+    kept = {name: [_as_text(record.get(name)) for record in records] for name in options.keep}
+    return InputRows(ids, texts, errors, pl.DataFrame(kept, schema=options.keep))
+
+
+def _row_id(identifier: Any, row_number: int) -> str:
+    return str(row_number) if identifier is None else str(_as_text(identifier))
+
+
+def _parse_lines(chunk: Chunk, options: BatchOptions) -> tuple[list[dict[str, Any]], list[str | None]]:
+    """Each line's JSON object, or an empty one and the error saying why the line has none."""
+    records: list[dict[str, Any]] = []
+    errors: list[str | None] = []
     for offset, line in enumerate(chunk.lines or ()):
-        number = chunk.first + offset
-        where = f"{chunk.source} line {number}" if options.name_sources else f"line {number}"
-        record: Any = None
+        try:
+            record = _decode_line(line)
+        except (ValueError, RecursionError):
+            record = None
         error = None
-        if not line.strip():
-            error = f"{where}: empty line"
-        else:
-            try:
-                record = json.loads(line)
-            except UnicodeDecodeError:
-                error = f"{where}: not valid UTF-8"
-            except json.JSONDecodeError as exc:
-                error = f"{where}: invalid JSON: {exc.msg}"
-            else:
-                if not isinstance(record, dict):
-                    error, record = f"{where}: expected a JSON object", None
-        record = record or {}
-        identifier = record.get(options.id_col)
-        ids.append(str(chunk.start + offset) if identifier is None else str(_as_text(identifier)))
-        texts.append(record.get(options.text_col))
-        if error is None and options.text_col not in record:
-            error = f"{options.text_col} is missing"
+        if not isinstance(record, dict):  # json.loads has the last word on the line, and words the error
+            number = chunk.first + offset
+            where = f"{chunk.source} line {number}" if options.name_sources else f"line {number}"
+            record, error = _parse_line(line, where)
+        records.append(record)
         errors.append(error)
-        kept.append([_as_text(record.get(name)) for name in options.keep])
-    columns = {name: [row[i] for row in kept] for i, name in enumerate(options.keep)}
-    return InputRows(ids, texts, errors, pl.DataFrame(columns, schema=options.keep))
+    return records, errors
+
+
+def _parse_line(line: bytes, where: str) -> tuple[dict[str, Any], str | None]:
+    """A line as json.loads reads it: its object, or an empty one and the error."""
+    if not line.strip():
+        return {}, f"{where}: empty line"
+    try:
+        record = json.loads(line)
+    except UnicodeDecodeError:
+        return {}, f"{where}: not valid UTF-8"
+    except json.JSONDecodeError as exc:
+        return {}, f"{where}: invalid JSON: {exc.msg}"
+    if not isinstance(record, dict):
+        return {}, f"{where}: expected a JSON object"
+    return record, None
+
+
+Result = TypeVar("Result", DocumentScore, SentenceScore)
 
 
 class ChunkScorer:
@@ -144,9 +193,38 @@ class ChunkScorer:
         self.schema = options.schema()
 
     def __call__(self, chunk: Chunk) -> Scored:
-        rows = read_rows(chunk, self.options)
-        frame, errors = self.score(rows)
-        return Scored(len(rows.ids), errors, frame.height, encode(frame, self.options.output_format))
+        # score_many pauses the collector while it allocates its results; building the frame allocates more, and with
+        # the collector back on that would trigger collections walking all the results, which hold no cycles.
+        with collector_paused():
+            rows = read_rows(chunk, self.options)
+            frame, errors = self.score(rows)
+            payload = encode(frame, self.options.output_format)
+        return Scored(len(rows.ids), errors, frame.height, payload)
+
+    def score(self, rows: InputRows) -> tuple[pl.DataFrame, int]:
+        """The output frame of a chunk's rows, in input order, and how many rows have an error.
+
+        For CSV/TSV output, the signals and actors come as text already, joined as `for_text_format` joins lists.
+        """
+        outcomes = self._outcomes(rows)
+        errors = sum(isinstance(outcome, str) for outcome in outcomes)
+        if not self.options.sentences:
+            return self._frame(rows.ids, rows.kept, outcomes, self._document_columns), errors
+        source_rows, results = _sentence_rows(outcomes)  # the input row of every output row, to repeat ids and kept
+        kept = rows.kept[source_rows] if self.options.keep and source_rows else rows.kept.clear()
+        ids = [rows.ids[position] for position in source_rows]
+        return self._frame(ids, kept, results, self._sentence_columns), errors
+
+    def _outcomes(self, rows: InputRows) -> list[DocumentScore | str]:
+        """Per input row: its scores, or the error that stands in for them."""
+        problems = self._problems(rows)
+        valid_texts = [text for text, problem in zip(rows.texts, problems, strict=True) if problem is None]
+        scores = iter(self._score_texts(valid_texts))
+        outcomes = [next(scores) if problem is None else problem for problem in problems]
+        if self.options.sentences:
+            no_sentences = "text has no sentences"
+            return [no_sentences if isinstance(o, DocumentScore) and not o.sentences else o for o in outcomes]
+        return outcomes
 
     def _problems(self, rows: InputRows) -> list[str | None]:
         problems: list[str | None] = []
@@ -160,38 +238,6 @@ class ChunkScorer:
                     error = str(exc)
             problems.append(error)
         return problems
-
-    def score(self, rows: InputRows) -> tuple[pl.DataFrame, int]:
-        """The output frame of a chunk's rows, in input order, and how many rows have an error."""
-        problems = self._problems(rows)
-        valid = [position for position, problem in enumerate(problems) if problem is None]
-        results = dict(zip(valid, self._score_texts([rows.texts[p] for p in valid]), strict=True))
-        columns: dict[str, list[Any]] = {name: [] for name in self.schema if name not in self.options.keep}
-        source_rows: list[int] = []  # the input row of every output row, to repeat the kept columns
-        errors = 0
-        for position, identifier in enumerate(rows.ids):
-            result = results.get(position, problems[position])
-            if isinstance(result, DocumentScore) and self.options.sentences and not result.sentences:
-                result = "text has no sentences"
-            errors += not isinstance(result, DocumentScore)
-            if isinstance(result, DocumentScore) and self.options.sentences:
-                for sentence in result.sentences:
-                    self._append(columns, identifier, self._sentence_cells(sentence))
-                    source_rows.append(position)
-            else:
-                cells = self._document_cells(result) if isinstance(result, DocumentScore) else {"error": result}
-                self._append(columns, identifier, cells)
-                source_rows.append(position)
-        scores = pl.DataFrame(columns, schema={name: self.schema[name] for name in columns})
-        if not self.options.keep:
-            return scores, errors
-        kept = rows.kept[source_rows] if source_rows else rows.kept.clear()
-        return pl.concat([scores.select("id"), kept, scores.drop("id")], how="horizontal"), errors
-
-    @staticmethod
-    def _append(columns: dict[str, list[Any]], identifier: str, cells: dict[str, Any]) -> None:
-        for name, values in columns.items():
-            values.append(identifier if name == "id" else cells.get(name))
 
     def _score_texts(self, texts: list[str]) -> list[DocumentScore | str]:
         """Scores for valid texts; if the batch call fails, each text alone, so one bad text costs one row."""
@@ -211,40 +257,174 @@ class ChunkScorer:
         except Exception as exc:  # any failure becomes this row's error; the run goes on
             return f"scoring failed: {type(exc).__name__}: {exc}"
 
-    def _document_cells(self, score: DocumentScore) -> dict[str, Any]:
-        cells: dict[str, Any] = {
-            "risk": round(score.risk, DECIMALS),
-            "level": score.level,
-            "deescalation": round(score.deescalation, DECIMALS),
-        }
-        for name in SIGNAL_NAMES:
-            cells[name] = round(score.signals[name].probability, DECIMALS)
-        cells["signals"] = list(score.flagged_signals)
-        cells["actors"] = list(score.actor_names)
-        if self.options.evidence:
-            cells["evidence"] = json.dumps(document_evidence(score), ensure_ascii=False)
-        return cells
+    def _frame(
+        self,
+        ids: list[str],
+        kept: pl.DataFrame,
+        results: Sequence[Result | str],
+        score_columns: Callable[[list[Result]], dict[str, pl.Series]],
+    ) -> pl.DataFrame:
+        """One output row per result: scores from the scored ones, `error` from the others."""
+        messages = [result if isinstance(result, str) else None for result in results]
+        scores: pl.DataFrame
+        if messages.count(None) == len(results):  # the usual case: every row scored
+            scores = self._score_frame(score_columns(cast(list[Result], results)))
+        else:  # spread the scored rows out, with nulls in the rows of errors
+            scored_at = [position for position, message in enumerate(messages) if message is None]
+            scores = self._score_frame(score_columns([cast(Result, results[position]) for position in scored_at]))
+            places: list[int | None] = [None] * len(results)
+            for row, position in enumerate(scored_at):
+                places[position] = row
+            scores = scores.select(pl.all().gather(pl.Series(places, dtype=pl.UInt32)))
+        errors = pl.Series("error", messages, dtype=_TEXT)
+        return pl.DataFrame([pl.Series("id", ids, dtype=_TEXT), *kept.get_columns(), *scores.get_columns(), errors])
 
-    def _sentence_cells(self, sentence: SentenceScore) -> dict[str, Any]:
-        cells: dict[str, Any] = {
-            "sentence": sentence.index,
-            "begin": sentence.begin,
-            "end": sentence.end,
-            "sentence_text": sentence.text,
-            "escalatory": round(sentence.escalatory, DECIMALS),
-            "deescalatory": round(sentence.deescalatory, DECIMALS),
-        }
-        for name in SIGNAL_NAMES:
-            cells[name] = round(sentence.probabilities[name], DECIMALS)
-        cells["signals"] = list(sentence.signals)
-        cells["actors"] = list(dict.fromkeys(mention.canonical for mention in sentence.actors))
+    def _score_frame(self, columns: dict[str, pl.Series]) -> pl.DataFrame:
+        return pl.DataFrame([columns[name] for name in self.schema if name in columns])
+
+    def _names(self, name: str, lists: Sequence[Collection[str]]) -> pl.Series:
+        """A column of name lists; for CSV/TSV already joined, as `for_text_format` would join them."""
+        if self.options.output_format in SEPARATORS:
+            return pl.Series(name, [LIST_SEPARATOR.join(names) for names in lists], dtype=_TEXT)
+        return _name_lists(name, lists)
+
+    def _document_columns(self, scores: list[DocumentScore]) -> dict[str, pl.Series]:
+        probabilities = [
+            (score.risk, score.deescalation, *[signal.probability for signal in _in_signal_order(score.signals)])
+            for score in scores
+        ]
+        columns = _rounded_columns(("risk", "deescalation", *SIGNAL_NAMES), probabilities)
+        columns["level"] = pl.Series("level", [score.level for score in scores], dtype=_TEXT)
+        columns["signals"] = self._names("signals", [score.flagged_signals for score in scores])
+        columns["actors"] = self._names("actors", [score.actor_names for score in scores])
         if self.options.evidence:
-            cells["evidence"] = json.dumps(sentence_evidence(sentence), ensure_ascii=False)
-        return cells
+            columns["evidence"] = _evidence_column([document_evidence(score) for score in scores])
+        return columns
+
+    def _sentence_columns(self, sentences: list[SentenceScore]) -> dict[str, pl.Series]:
+        columns = {
+            "sentence": pl.Series("sentence", [sentence.index for sentence in sentences], dtype=pl.Int64),
+            "begin": pl.Series("begin", [sentence.begin for sentence in sentences], dtype=pl.Int64),
+            "end": pl.Series("end", [sentence.end for sentence in sentences], dtype=pl.Int64),
+            "sentence_text": pl.Series("sentence_text", [sentence.text for sentence in sentences], dtype=_TEXT),
+        }
+        probabilities = [_in_sentence_order(sentence.probabilities) for sentence in sentences]
+        columns |= _rounded_columns(("escalatory", "deescalatory", *SIGNAL_NAMES), probabilities)
+        columns["signals"] = self._names("signals", [sentence.signals for sentence in sentences])
+        columns["actors"] = self._names("actors", [_actor_names(sentence) for sentence in sentences])
+        if self.options.evidence:
+            columns["evidence"] = _evidence_column([sentence_evidence(sentence) for sentence in sentences])
+        return columns
+
+
+def _sentence_rows(outcomes: list[DocumentScore | str]) -> tuple[list[int], list[SentenceScore | str]]:
+    """The output rows with --sentences (every sentence of a scored row, or the row's error) and their input rows."""
+    source_rows: list[int] = []
+    results: list[SentenceScore | str] = []
+    for position, outcome in enumerate(outcomes):
+        if isinstance(outcome, str):
+            source_rows.append(position)
+            results.append(outcome)
+        else:
+            source_rows += [position] * len(outcome.sentences)
+            results += outcome.sentences
+    return source_rows, results
+
+
+_in_signal_order = itemgetter(*SIGNAL_NAMES)
+_in_sentence_order = itemgetter("escalatory", "deescalatory", *SIGNAL_NAMES)
+
+
+def _actor_names(sentence: SentenceScore) -> Collection[str]:
+    """Canonical names of the actors a sentence mentions, in order of first mention, without repeats."""
+    return dict.fromkeys([mention.canonical for mention in sentence.actors]) if sentence.actors else ()
+
+
+_NAME_SEPARATOR = "\x1f"
+_EMPTY_NAMES = pl.Series([[]], dtype=_NAMES)
+
+
+def _name_lists(name: str, lists: Sequence[Collection[str]]) -> pl.Series:
+    """A List(String) column. Polars converts a Python list of lists a value at a time, slowly, so the names arrive
+    joined by a separator and polars splits them (the conversion stays for a name that contains the separator)."""
+    joined = [_NAME_SEPARATOR.join(names) if names else None for names in lists]
+    separators = sum(map(len, lists)) - len(lists) + joined.count(None)
+    if "".join(filter(None, joined)).count(_NAME_SEPARATOR) != separators:
+        return pl.Series(name, [list(names) for names in lists], dtype=_NAMES)
+    return pl.Series(name, joined, dtype=_TEXT).str.split(_NAME_SEPARATOR).fill_null(_EMPTY_NAMES)
+
+
+# Rounding without a call of round(x, DECIMALS) per value. For x below _SURE_BELOW, x * _SCALE is below 1e9 and off
+# by at most 6e-8 from the exact product, so unless it lies within _TIE_MARGIN of a tie its nearest integer n is the
+# one round() finds, and n / _SCALE is then the double nearest the decimal, which is what round() returns.
+_SCALE = 10.0**DECIMALS
+_SURE_BELOW = 1e3
+_TIE_MARGIN = 1e-6
+
+
+def _rounded_columns(names: Sequence[str], rows: list[tuple[float, ...]]) -> dict[str, pl.Series]:
+    """Float columns from rows of values, every value rounded to DECIMALS exactly as `round` rounds it."""
+    values = np.fromiter(chain.from_iterable(rows), np.float64, len(rows) * len(names)).reshape(len(rows), len(names))
+    with np.errstate(over="ignore", invalid="ignore"):  # huge, infinite and nan values are among the unsure
+        scaled = values * _SCALE
+        columns = np.ascontiguousarray(np.rint(scaled).T) / _SCALE
+        unsure = ~(np.abs(values) < _SURE_BELOW) | (np.abs(scaled - np.floor(scaled) - 0.5) < _TIE_MARGIN)
+    for row, column in zip(*np.nonzero(unsure), strict=True):
+        columns[column, row] = round(rows[row][column], DECIMALS)
+    return {name: pl.Series(name, column, dtype=_FLOAT) for name, column in zip(names, columns, strict=True)}
+
+
+def _evidence_column(evidence: list[dict[str, Any]]) -> pl.Series:
+    encoded = [_evidence_json(item) for item in evidence]
+    return pl.Series("evidence", encoded, dtype=pl.Binary()).cast(_TEXT)  # both encoders write valid UTF-8 only
+
+
+def _evidence_json(evidence: dict[str, Any]) -> bytes:
+    """The evidence as json.dumps(evidence, ensure_ascii=False) writes it, usually four times faster.
+
+    msgspec writes the same text once formatted with indent 0 (which adds json.dumps' spaces after separators),
+    provided the evidence holds no float that msgspec writes differently: `_number` makes sure of that.
+    """
+    try:
+        return msgspec.json.format(_msgspec_encode(evidence), indent=0)
+    except msgspec.DecodeError:  # a NaN or Infinity, which json.dumps writes but is no JSON that msgspec formats
+        return _to_json_with_raw(evidence).encode()
+
+
+def _raw_float(value: Any) -> float:
+    if isinstance(value, msgspec.Raw):
+        return float(bytes(value))
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_to_json_with_raw = json.JSONEncoder(ensure_ascii=False, default=_raw_float).encode
+
+
+_PLAIN_FROM = 1e-4  # from here to 1e16, msgspec writes a float as repr() and json.dumps do
+
+
+def _number(value: float) -> float | msgspec.Raw:
+    """A float of the evidence, rounded to DECIMALS; as its json.dumps text where msgspec would write it differently.
+
+    Outside [1e-4, 1e16) msgspec avoids the exponents that repr() uses, and it writes null for nan and infinities,
+    where json.dumps writes NaN and Infinity.
+    """
+    if type(value) is float and _PLAIN_FROM <= value < _SURE_BELOW:  # the usual case, rounded as in _rounded_columns
+        scaled = value * _SCALE
+        nearest = round(scaled)
+        if abs(scaled - nearest) < 0.5 - _TIE_MARGIN:
+            return nearest / _SCALE
+    rounded = round(value, DECIMALS)
+    if rounded == 0 or _PLAIN_FROM <= abs(rounded) < 1e16:
+        return rounded
+    return msgspec.Raw(_to_json(rounded).encode())
 
 
 def sentence_evidence(sentence: SentenceScore) -> dict[str, Any]:
-    """Why a sentence scored as it did: lexicon matches, actor mentions and the model terms behind each flag."""
+    """Why a sentence scored as it did: lexicon matches, actor mentions and the model terms behind each flag.
+
+    For `_evidence_column`: its floats are `_number`s.
+    """
     return {
         "index": sentence.index,
         "begin": sentence.begin,
@@ -269,7 +449,7 @@ def sentence_evidence(sentence: SentenceScore) -> dict[str, Any]:
             for m in sentence.actors
         ],
         "top_terms": {
-            signal: [{"term": term.term, "contribution": round(term.contribution, DECIMALS)} for term in terms]
+            signal: [{"term": term.term, "contribution": _number(term.contribution)} for term in terms]
             for signal, terms in sentence.top_terms.items()
         },
     }
@@ -281,8 +461,8 @@ def document_evidence(score: DocumentScore) -> dict[str, Any]:
         "signals": [
             {
                 "signal": signal.name,
-                "probability": round(signal.probability, DECIMALS),
-                "threshold": round(signal.threshold, DECIMALS),
+                "probability": _number(signal.probability),
+                "threshold": _number(signal.threshold),
                 "sentences": list(signal.sentences),
             }
             for signal in score.signals.values()
