@@ -30,7 +30,7 @@ import polars as pl
 
 from service.collector import collector_paused
 from service.errors import InputError
-from service.formats import ID, LIST_SEPARATOR, SEPARATORS, TEXT, Chunk, encode
+from service.formats import ID, TEXT, Chunk, encode
 from service.scoring import Scorer
 from service.signals import SIGNAL_NAMES
 from service.types import DocumentScore, SentenceScore
@@ -202,10 +202,7 @@ class ChunkScorer:
         return Scored(len(rows.ids), errors, frame.height, payload)
 
     def score(self, rows: InputRows) -> tuple[pl.DataFrame, int]:
-        """The output frame of a chunk's rows, in input order, and how many rows have an error.
-
-        For CSV/TSV output, the signals and actors come as text already, joined as `for_text_format` joins lists.
-        """
+        """The output frame of a chunk's rows, in input order, and how many rows have an error."""
         outcomes = self._outcomes(rows)
         errors = sum(isinstance(outcome, str) for outcome in outcomes)
         if not self.options.sentences:
@@ -282,12 +279,6 @@ class ChunkScorer:
     def _score_frame(self, columns: dict[str, pl.Series]) -> pl.DataFrame:
         return pl.DataFrame([columns[name] for name in self.schema if name in columns])
 
-    def _names(self, name: str, lists: Sequence[Collection[str]]) -> pl.Series:
-        """A column of name lists; for CSV/TSV already joined, as `for_text_format` would join them."""
-        if self.options.output_format in SEPARATORS:
-            return pl.Series(name, [LIST_SEPARATOR.join(names) for names in lists], dtype=_TEXT)
-        return _name_lists(name, lists)
-
     def _document_columns(self, scores: list[DocumentScore]) -> dict[str, pl.Series]:
         probabilities = [
             (score.risk, score.deescalation, *[signal.probability for signal in _in_signal_order(score.signals)])
@@ -295,8 +286,8 @@ class ChunkScorer:
         ]
         columns = _rounded_columns(("risk", "deescalation", *SIGNAL_NAMES), probabilities)
         columns["level"] = pl.Series("level", [score.level for score in scores], dtype=_TEXT)
-        columns["signals"] = self._names("signals", [score.flagged_signals for score in scores])
-        columns["actors"] = self._names("actors", [score.actor_names for score in scores])
+        columns["signals"] = _name_lists("signals", [score.flagged_signals for score in scores])
+        columns["actors"] = _name_lists("actors", [score.actor_names for score in scores])
         if self.options.evidence:
             columns["evidence"] = _evidence_column([document_evidence(score) for score in scores])
         return columns
@@ -310,8 +301,8 @@ class ChunkScorer:
         }
         probabilities = [_in_sentence_order(sentence.probabilities) for sentence in sentences]
         columns |= _rounded_columns(("escalatory", "deescalatory", *SIGNAL_NAMES), probabilities)
-        columns["signals"] = self._names("signals", [sentence.signals for sentence in sentences])
-        columns["actors"] = self._names("actors", [_actor_names(sentence) for sentence in sentences])
+        columns["signals"] = _name_lists("signals", [sentence.signals for sentence in sentences])
+        columns["actors"] = _name_lists("actors", [_actor_names(sentence) for sentence in sentences])
         if self.options.evidence:
             columns["evidence"] = _evidence_column([sentence_evidence(sentence) for sentence in sentences])
         return columns
@@ -409,11 +400,6 @@ def _number(value: float) -> float | msgspec.Raw:
     Outside [1e-4, 1e16) msgspec avoids the exponents that repr() uses, and it writes null for nan and infinities,
     where json.dumps writes NaN and Infinity.
     """
-    if type(value) is float and _PLAIN_FROM <= value < _SURE_BELOW:  # the usual case, rounded as in _rounded_columns
-        scaled = value * _SCALE
-        nearest = round(scaled)
-        if abs(scaled - nearest) < 0.5 - _TIE_MARGIN:
-            return nearest / _SCALE
     rounded = round(value, DECIMALS)
     if rounded == 0 or _PLAIN_FROM <= abs(rounded) < 1e16:
         return rounded
