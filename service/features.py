@@ -202,8 +202,9 @@ class FeatureSpace:
                     raise ValueError(f"bigram {gram!r} is in the vocabulary but one of its words is not")
                 keys.append(vocabulary[words[0]] * len(vocabulary) + vocabulary[words[1]])
                 bigram_columns.append(column)
-            order = np.argsort(np.array(keys, dtype=np.int64))
-            table = np.array(keys, dtype=np.int64)[order], np.array(bigram_columns, dtype=np.int64)[order]
+            key_array = np.array(keys, dtype=np.int64)
+            order = np.argsort(key_array)
+            table = key_array[order], np.array(bigram_columns, dtype=np.int64)[order]
             self.__dict__["_bigrams"] = table
         return table
 
