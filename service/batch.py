@@ -178,6 +178,10 @@ def _parse_line(line: bytes, where: str) -> tuple[dict[str, Any], str | None]:
         return {}, f"{where}: invalid JSON: {exc.msg}"
     if not isinstance(record, dict):
         return {}, f"{where}: expected a JSON object"
+    try:  # json.loads turns an escaped lone surrogate ("\\ud800") into a string that no output format can encode
+        _to_json(record).encode("utf-8")
+    except UnicodeEncodeError:
+        return {}, f"{where}: invalid JSON: a string holds an unpaired surrogate escape (not valid Unicode)"
     return record, None
 
 

@@ -201,6 +201,10 @@ def test_malformed_json_is_400(client: TestClient[Litestar]) -> None:
     assert_problem(post_raw(client, "/score", b'{"text": "unterminated', "application/json"), 400)
 
 
+def test_a_lone_surrogate_escape_is_malformed_json_400(client: TestClient[Litestar]) -> None:
+    assert_problem(post_raw(client, "/score", b'{"text": "Rockets hit \\ud800 the base."}', "application/json"), 400)
+
+
 def test_empty_and_non_utf8_bodies_are_400(client: TestClient[Litestar]) -> None:
     assert_problem(post_raw(client, "/score", b"", "application/json"), 400, "empty")
     assert_problem(post_raw(client, "/score", b'{"text": "caf\xe9"}', "application/json"), 400, "UTF-8")

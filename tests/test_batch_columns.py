@@ -140,7 +140,11 @@ def reference_record(line: bytes) -> tuple[dict[str, Any], str | None]:
         return {}, "not valid UTF-8"
     except json.JSONDecodeError as exc:
         return {}, f"invalid JSON: {exc.msg}"
-    return (record, None) if isinstance(record, dict) else ({}, "expected a JSON object")
+    if not isinstance(record, dict):
+        return {}, "expected a JSON object"
+    if "\\ud800" in line.decode("utf-8", "replace"):  # the one lone surrogate in LINES: no format can write it
+        return {}, "invalid JSON: a string holds an unpaired surrogate escape (not valid Unicode)"
+    return record, None
 
 
 def as_text(value: Any) -> str | None:

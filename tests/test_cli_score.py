@@ -275,6 +275,23 @@ def test_evidence_column_explains_the_flagged_signals(model_path: Path, tmp_path
     assert second["evidence"] is None and second["error"] == "text is empty"
 
 
+@pytest.mark.parametrize("options", [[], ["--evidence"], ["--sentences"], ["--keep", "title"]])
+def test_a_lone_surrogate_escape_is_one_row_error_not_a_failed_run(
+    model_path: Path, tmp_path: Path, options: list[str]
+) -> None:
+    # json.loads reads "\ud800" as a lone surrogate, which no output format can encode: the row is invalid JSON text.
+    lines = [
+        '{"id": "s", "title": "t", "text": "Rockets hit the base \\ud800 today."}',
+        json.dumps({"id": "ok", "title": "t", "text": ATTACK}),
+    ]
+    write_lines(tmp_path / "in.jsonl", lines)
+    assert score(model_path, tmp_path / "in.jsonl", "-o", tmp_path / "out.jsonl", *options, "--workers", "1") == 0
+    bad, good = read_output(tmp_path / "out.jsonl").to_dicts()
+    assert bad["error"] == "line 1: invalid JSON: a string holds an unpaired surrogate escape (not valid Unicode)"
+    assert bad["risk"] is None if "--sentences" not in options else bad["sentence"] is None
+    assert good["id"] == "ok" and good["error"] is None
+
+
 def test_threshold_override_changes_the_flags(model_path: Path, tmp_path: Path) -> None:
     write_lines(tmp_path / "in.jsonl", [json.dumps({"text": NEUTRAL})])
     assert score(model_path, tmp_path / "in.jsonl", "-o", tmp_path / "low.jsonl", "--threshold", "truce=0",
