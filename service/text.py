@@ -236,18 +236,16 @@ class TokenOffsets:
 
     Each token is searched from the end of the previous one: the characters between two tokens are ones the token
     pattern cannot start on, so the first hit is the token itself. Offsets are found only up to the highest token
-    asked for; most sentences need those of a match or two.
+    asked for; most sentences need those of a match or two. A token ends where it begins plus its length.
     """
 
-    __slots__ = ("_begins", "_ends", "_find", "_surface")
+    __slots__ = ("_begins", "_find", "_surface")
 
     def __init__(self, text: str, surface: list[str] | None) -> None:
         self._begins: list[int] = []
-        self._ends: list[int] = []
         if surface is None:  # lower() changed the length: locate on the text itself
             spans = token_spans(text)
             self._begins = [begin for begin, _ in spans]
-            self._ends = [end for _, end in spans]
             surface = [text[begin:end] for begin, end in spans]
         self._surface = surface
         self._find = text.lower().find
@@ -257,16 +255,16 @@ class TokenOffsets:
 
     def span(self, start: int, stop: int) -> tuple[int, int]:
         """End-exclusive character offsets of the tokens [start, stop)."""
-        ends = self._ends
-        if stop > len(ends):
-            begins, find = self._begins, self._find
-            position = ends[-1] if ends else 0
-            for token in self._surface[len(ends) : stop]:
+        begins, surface = self._begins, self._surface
+        found = len(begins)
+        if stop > found:
+            find = self._find
+            position = begins[-1] + len(surface[found - 1]) if found else 0
+            for token in surface[found:stop]:
                 position = find(token, position)
                 begins.append(position)
                 position += len(token)
-                ends.append(position)
-        return self._begins[start], ends[stop - 1]
+        return begins[start], begins[stop - 1] + len(surface[stop - 1])
 
 
 def token_spans(text: str) -> list[tuple[int, int]]:
