@@ -187,6 +187,12 @@ class FeatureSpace:
         hit = keys[position] == wanted
         return rows[:-1][pair][hit], bigram_columns[position[hit]]
 
+    def prepare(self) -> None:
+        """Build the lookup tables now (tens of milliseconds) rather than in the first transform: a server calls this
+        before it reports ready, so no request pays for it."""
+        if self.use_tfidf and self.ngram_max >= 2:
+            self._bigram_table()
+
     def _bigram_table(self) -> tuple[np.ndarray, np.ndarray]:
         """The vocabulary's bigrams as sorted keys (first word's column x vocabulary size + second word's column) and
         their own columns; built on first use and never pickled."""

@@ -41,6 +41,7 @@ class Scorer:
         self.max_text_chars = max_text_chars
         self.lexicon = artifact.features.lexicon
         self._featurizer = artifact.features
+        self._featurizer.prepare()
         self._heads = artifact.heads
         self._thresholds = np.array([artifact.thresholds[head] for head in HEADS])
 

@@ -72,3 +72,13 @@ def test_a_vocabulary_bigram_whose_word_is_missing_is_refused_not_silently_dropp
     space.__dict__.pop("_bigrams", None)
     with pytest.raises(ValueError, match=r"'rockets hit'.*one of its words"):
         space.transform(["rockets hit"])
+
+
+def test_prepare_builds_the_bigram_table_that_transform_would_build_on_first_use() -> None:
+    space = SentenceFeaturizer(lexicon=LEXICON, use_lexicon=False, min_df=1).fit(TEXTS).space_
+    lazy = space.transform(TEXTS).toarray()
+    keys, columns = space.__dict__.pop("_bigrams")
+    space.prepare()
+    prepared_keys, prepared_columns = space.__dict__["_bigrams"]
+    assert len(keys) > 0 and keys.tolist() == prepared_keys.tolist() and columns.tolist() == prepared_columns.tolist()
+    assert np.array_equal(space.transform(TEXTS).toarray(), lazy)
