@@ -39,5 +39,14 @@ def scorer(model_path: Path) -> Scorer:
 
 
 @pytest.fixture(scope="session")
+def full_scorer(tmp_path_factory: pytest.TempPathFactory) -> Scorer:
+    """The shipped model's recipe on the whole train split (3 folds, no dev evaluation: ~30 s), for the tests of what
+    the product does with real news; the small model above is too weak to speak for it."""
+    output = tmp_path_factory.mktemp("full-model") / "escalation.joblib"
+    train(output, dev_path=None, log=lambda message: None, folds=3)
+    return Scorer.load(output)
+
+
+@pytest.fixture(scope="session")
 def gazetteer() -> Gazetteer:
     return Gazetteer.load()

@@ -15,8 +15,8 @@ def seed(prefix: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def test_the_same_story_told_twice_scores_alike(scorer: Scorer) -> None:
-    translated, original = scorer.score(seed("000")), scorer.score(seed("001"))
+def test_the_same_story_told_twice_scores_alike(full_scorer: Scorer) -> None:
+    translated, original = full_scorer.score(seed("000")), full_scorer.score(seed("001"))
     assert translated.level == original.level
     shared = set(translated.flagged_signals) & set(original.flagged_signals)
     either = set(translated.flagged_signals) | set(original.flagged_signals)
