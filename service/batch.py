@@ -306,7 +306,7 @@ class ChunkScorer:
         probabilities = [_in_sentence_order(sentence.probabilities) for sentence in sentences]
         columns |= _rounded_columns(("escalatory", "deescalatory", *SIGNAL_NAMES), probabilities)
         columns["signals"] = _name_lists("signals", [sentence.signals for sentence in sentences])
-        columns["actors"] = _name_lists("actors", [_actor_names(sentence) for sentence in sentences])
+        columns["actors"] = _name_lists("actors", [sentence.actor_names for sentence in sentences])
         if self.options.evidence:
             columns["evidence"] = _evidence_column([sentence_evidence(sentence) for sentence in sentences])
         return columns
@@ -328,11 +328,6 @@ def _sentence_rows(outcomes: list[DocumentScore | str]) -> tuple[list[int], list
 
 _in_signal_order = itemgetter(*SIGNAL_NAMES)
 _in_sentence_order = itemgetter("escalatory", "deescalatory", *SIGNAL_NAMES)
-
-
-def _actor_names(sentence: SentenceScore) -> Collection[str]:
-    """Canonical names of the actors a sentence mentions, in order of first mention, without repeats."""
-    return dict.fromkeys([mention.canonical for mention in sentence.actors]) if sentence.actors else ()
 
 
 _NAME_SEPARATOR = "\x1f"

@@ -65,6 +65,11 @@ class SentenceScore(NamedTuple):
         return self.probabilities["escalatory"]
 
     @property
+    def actor_names(self) -> tuple[str, ...]:
+        """Canonical names of the actors found, in order of first mention, without repeats."""
+        return canonical_names(self.actors)
+
+    @property
     def deescalatory(self) -> float:
         return self.probabilities["deescalatory"]
 
@@ -99,4 +104,8 @@ class DocumentScore(NamedTuple):
     @property
     def actor_names(self) -> tuple[str, ...]:
         """Canonical names of the actors found, in order of first mention, without repeats."""
-        return tuple(dict.fromkeys(mention.canonical for mention in self.actors))
+        return canonical_names(self.actors)
+
+
+def canonical_names(mentions: tuple[ActorMention, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([mention.canonical for mention in mentions])) if mentions else ()

@@ -119,3 +119,11 @@ def test_a_loaded_scorer_has_its_lookup_tables_built_before_the_first_request(mo
     fresh = Scorer.load(model_path)
     keys, _ = fresh.artifact.features.__dict__["_bigrams"]  # built by Scorer itself, not by a first transform
     assert len(keys) > 0
+
+
+def test_actor_names_are_canonical_in_order_of_first_mention_without_repeats(scorer: Scorer) -> None:
+    document = scorer.score("Iran accused the US of provocations, and Iran moved troops. Talks resumed.")
+    first, second = document.sentences
+    assert [mention.canonical for mention in first.actors] == ["Iran", "United States", "Iran"]
+    assert first.actor_names == ("Iran", "United States") and second.actor_names == ()
+    assert document.actor_names == ("Iran", "United States")
