@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
-from service.features import analyze_text, lexicon_scores
-from service.lexicon import Lexicon
+from service.features import lexicon_scores, to_analyses
+from service.lexicon import Analysis, Lexicon
 from service.model import Artifact
 from service.signals import DEESCALATORY, ESCALATORY, HEADS, SIGNAL_NAMES
 
@@ -66,9 +66,9 @@ def system_report(truth: np.ndarray, scores: np.ndarray, thresholds: Sequence[fl
     }
 
 
-def lexicon_head_scores(lexicon: Lexicon, texts: Sequence[str]) -> np.ndarray:
+def lexicon_head_scores(lexicon: Lexicon, items: Sequence[str | Analysis]) -> np.ndarray:
     """Lexicon-only scores per head: signal weights, and the polarity heads as sums over their signals."""
-    signal_scores = lexicon_scores([analyze_text(lexicon, text) for text in texts])
+    signal_scores = lexicon_scores(to_analyses(lexicon, items))
     up = [SIGNAL_NAMES.index(name) for name in sorted(ESCALATORY)]
     down = [SIGNAL_NAMES.index(name) for name in sorted(DEESCALATORY)]
     return np.column_stack([signal_scores, signal_scores[:, up].sum(axis=1), signal_scores[:, down].sum(axis=1)])

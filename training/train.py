@@ -27,7 +27,8 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
 
-from service.lexicon import Lexicon
+from service.features import to_analyses
+from service.lexicon import Analysis, Lexicon
 from service.model import System, load_artifact, save_artifact, write_manifest
 from service.signals import HEADS
 from training.corpus import DEV_PATH, TRAIN_PATH, corpus_sha256, label_matrix, read_jsonl
@@ -56,7 +57,9 @@ def fitted_system(pipeline: Pipeline) -> System:
     return System(features.space_, heads.linear_)
 
 
-def out_of_fold(pipeline: Pipeline, texts: Sequence[str], truth: np.ndarray, folds: int = CV_FOLDS) -> np.ndarray:
+def out_of_fold(
+    pipeline: Pipeline, texts: Sequence[str | Analysis], truth: np.ndarray, folds: int = CV_FOLDS
+) -> np.ndarray:
     """Probabilities for every training sentence from a model that did not see it."""
     scores = np.zeros(truth.shape, dtype=np.float64)
     for fit_index, held_index in KFold(folds, shuffle=True, random_state=CV_SEED).split(texts):
@@ -113,7 +116,8 @@ def train(
     """Train and write the artifact; return its manifest."""
     lexicon = lexicon or Lexicon.load()
     train_examples = read_jsonl(train_path)
-    texts = [e.text for e in train_examples]
+    # Analysed once here: every fold, both systems and the lexicon baseline read the same tokens and matches.
+    texts = to_analyses(lexicon, [e.text for e in train_examples])
     truth = label_matrix(train_examples)
     log(f"training on {len(texts)} sentences from {train_path}")
 
