@@ -16,6 +16,11 @@ COPY pyproject.toml requirements.lock README.md ./
 RUN if [ -z "${PIP_CERT}" ]; then unset PIP_CERT; fi \
     && python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-cache-dir --constraint requirements.lock .
+# A C compiler, for setup.py to compile the scoring core with mypyc (it falls back to pure Python without one). Only
+# this stage has it: the runtime stage copies the built venv.
+# hadolint ignore=DL3008
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
+COPY setup.py ./
 COPY service ./service
 COPY training ./training
 COPY fixtures/corpus ./fixtures/corpus

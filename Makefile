@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BUILT := $(VENV)/.built
+# The modules setup.py compiles with mypyc (when a C compiler is at hand): edited, they are compiled again.
+CORE := $(addprefix service/,text.py phrases.py lexicon.py actors.py features.py aggregate.py scoring.py)
 MODEL := models/escalation.joblib
 CORPUS := fixtures/corpus/train.jsonl fixtures/corpus/dev.jsonl
 LEXICON := $(wildcard service/lexicon/*.tsv)
@@ -14,12 +17,17 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+# The project itself, editable; setup.py compiles the scoring core in place (or says why it could not).
+$(BUILT): $(STAMP) setup.py $(CORE)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -c "from service.compiled import compiled_modules as c; print('scoring core:', 'compiled' if c() else 'pure Python')"
+	touch $(BUILT)
 
-$(MODEL): $(STAMP) $(CORPUS) $(LEXICON)
+install: $(BUILT)
+
+$(MODEL): $(BUILT) $(CORPUS) $(LEXICON) $(CORE)
 	$(BIN)/escalation train -o $(MODEL)
 
 model: $(MODEL)
@@ -27,14 +35,14 @@ model: $(MODEL)
 serve: $(MODEL)
 	$(BIN)/escalation serve
 
-test: $(STAMP)
+test: $(BUILT)
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
-	$(BIN)/ruff check service training tests benchmarks
+lint: $(BUILT)
+	$(BIN)/ruff check setup.py service training tests benchmarks
 	$(BIN)/hadolint Dockerfile
 
-typecheck: $(STAMP)
+typecheck: $(BUILT)
 	$(BIN)/mypy
 
 check: lint typecheck test
@@ -55,4 +63,6 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) models .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) models build .pytest_cache .mypy_cache .ruff_cache service/_compiled.json
+	find service -name '*.so' -delete
+	rm -f *__mypyc*.so

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise, repeat
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -78,6 +79,7 @@ class FeatureSpace:
         self.lexicon_scale = lexicon_scale
         lexicon_names = [f"lexicon:{s}:{c}" for s in SIGNAL_NAMES for c in LEXICON_CHANNELS] if use_lexicon else []
         self.feature_names_ = np.array([*vocabulary, *lexicon_names], dtype=object)
+        self._bigrams: tuple[np.ndarray, np.ndarray] | None = None  # built by prepare() or on first use
 
     @classmethod
     def fit(
@@ -198,8 +200,8 @@ class FeatureSpace:
 
     def _bigram_table(self) -> tuple[np.ndarray, np.ndarray]:
         """The vocabulary's bigrams as sorted keys (first word's column x vocabulary size + second word's column) and
-        their own columns; built on first use and never pickled."""
-        table: tuple[np.ndarray, np.ndarray] | None = self.__dict__.get("_bigrams")
+        their own columns; built once, never pickled."""
+        table = self._bigrams
         if table is None:
             vocabulary = self.vocabulary_
             keys, bigram_columns = [], []
@@ -214,13 +216,14 @@ class FeatureSpace:
             key_array = np.array(keys, dtype=np.int64)
             order = np.argsort(key_array)
             table = key_array[order], np.array(bigram_columns, dtype=np.int64)[order]
-            self.__dict__["_bigrams"] = table
+            self._bigrams = table
         return table
 
-    def __getstate__(self) -> dict[str, object]:
-        state = dict(self.__dict__)
-        state.pop("_bigrams", None)
-        return state
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its constructor's arguments, without the lookup tables (rebuilt on use): a compiled FeatureSpace
+        # (setup.py) has no __dict__ for pickle's default protocol to restore.
+        settings = (self.ngram_max, self.sublinear_tf, self.use_lexicon, self.lexicon_scale)
+        return (_rebuild, (self.lexicon, self.vocabulary_, self.idf_, *settings))
 
     def _lexicon_block(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         width = len(SIGNAL_NAMES) * len(LEXICON_CHANNELS)
@@ -234,6 +237,21 @@ class FeatureSpace:
         dense *= self.lexicon_scale
         rows, columns = np.nonzero(dense)
         return rows, columns, dense[rows, columns]
+
+
+def _rebuild(
+    lexicon: Lexicon,
+    vocabulary: dict[str, int],
+    idf: np.ndarray,
+    ngram_max: int,
+    sublinear_tf: bool,
+    use_lexicon: bool,
+    lexicon_scale: float,
+) -> FeatureSpace:
+    return FeatureSpace(
+        lexicon, vocabulary, idf,
+        ngram_max=ngram_max, sublinear_tf=sublinear_tf, use_lexicon=use_lexicon, lexicon_scale=lexicon_scale,
+    )
 
 
 def unit_rows(values: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:

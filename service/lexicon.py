@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 from service.datafile import read_table
 from service.errors import LexiconError
@@ -47,8 +46,7 @@ _PUNCTUATION = frozenset(',;:()"?!')
 CueKind = Literal["negation", "hedge"]
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     pattern: str
     signal: str
     weight: float
@@ -57,8 +55,7 @@ class Entry:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class Cue:
+class Cue(NamedTuple):
     cue: str
     kind: CueKind
     scope: int
@@ -137,6 +134,7 @@ class Lexicon:
         self.cues = tuple(cues)
         self.version = version
         self.sha256 = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        self._source = source
         self._matcher: PhraseMatcher[Entry | Cue] = PhraseMatcher()
         items: list[Entry | Cue] = [*entries, *cues]
         for item in items:
@@ -145,6 +143,11 @@ class Lexicon:
                 self._matcher.add(pattern, item)
             except PatternError as exc:
                 raise LexiconError(f"line {item.line}: {exc}") from None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as what it was built from (the trie is rebuilt on loading): a compiled Lexicon (setup.py) has no
+        # __dict__ for pickle's default protocol to restore.
+        return (Lexicon, (list(self.entries), list(self.cues), self.version, self._source))
 
     @classmethod
     def load(cls, directory: Path | str = DEFAULT_DIRECTORY) -> Lexicon:

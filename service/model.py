@@ -25,7 +25,9 @@ from service.signals import HEADS
 MANIFEST_SUFFIX = ".manifest.json"
 # 2: the fitted FeatureSpace and LinearHeads themselves, no scikit-learn objects, so that loading a model does not
 # import scikit-learn (3-4 s of start-up for every worker and every CLI run). Format 1 pickled the sklearn Pipeline.
-ARTIFACT_FORMAT = 2
+# 3: the lexicon and the feature space pickle as their constructors' arguments (so that the compiled build, setup.py,
+# can load them); the format is also in the manifest, so an older artifact is refused before it is unpickled.
+ARTIFACT_FORMAT = 3
 _CHUNK = 1 << 20
 
 
@@ -85,6 +87,7 @@ def save_artifact(payload: dict[str, Any], path: Path, manifest: dict[str, Any])
     full = {
         **manifest,
         "artifact": path.name,
+        "artifact_format": ARTIFACT_FORMAT,
         "sha256": file_sha256(path),
         "sklearn_version": library_version("scikit-learn"),
     }
@@ -120,6 +123,9 @@ def load_artifact(path: Path | str) -> Artifact:
         raise ArtifactError(
             f"{path}: sha256 {actual} does not match the manifest's {manifest['sha256']}; refusing to unpickle"
         )
+    if manifest.get("artifact_format") != ARTIFACT_FORMAT:
+        found = manifest.get("artifact_format", "unknown")
+        raise ArtifactError(f"{path}: artifact format {found}, this version reads {ARTIFACT_FORMAT}; retrain the model")
     built_with, running = manifest.get("sklearn_version"), library_version("scikit-learn")
     if built_with != running:
         raise ArtifactError(f"{path}: built with scikit-learn {built_with}, running {running}; retrain the model")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from itertools import compress
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -56,8 +57,11 @@ class Scorer:
     def thresholds(self) -> dict[str, float]:
         return dict(self.artifact.thresholds)
 
-    def score(self, text: str, explain: bool = True) -> DocumentScore:
-        return self.score_many([text], explain=explain)[0]
+    def score(self, text: object, explain: bool = True) -> DocumentScore:
+        """Score one document. `text` is typed object, not str, so that a wrong type gets the InputError of
+        check_text also in the compiled build (setup.py), which would otherwise refuse it with a bare TypeError."""
+        self.check_text(text)
+        return self.score_many([cast(str, text)], explain=explain)[0]
 
     def score_many(
         self, texts: Sequence[str], explain: bool = False, thresholds: dict[str, float] | None = None

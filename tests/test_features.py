@@ -69,7 +69,7 @@ def test_bigrams_never_join_the_last_word_of_one_sentence_to_the_first_of_the_ne
 def test_a_vocabulary_bigram_whose_word_is_missing_is_refused_not_silently_dropped() -> None:
     space = SentenceFeaturizer(lexicon=LEXICON, use_lexicon=False, min_df=1).fit(["rockets hit"]).space_
     space.vocabulary_ = {"rockets": 0, "rockets hit": 1}
-    space.__dict__.pop("_bigrams", None)
+    space._bigrams = None
     with pytest.raises(ValueError, match=r"'rockets hit'.*one of its words"):
         space.transform(["rockets hit"])
 
@@ -77,8 +77,10 @@ def test_a_vocabulary_bigram_whose_word_is_missing_is_refused_not_silently_dropp
 def test_prepare_builds_the_bigram_table_that_transform_would_build_on_first_use() -> None:
     space = SentenceFeaturizer(lexicon=LEXICON, use_lexicon=False, min_df=1).fit(TEXTS).space_
     lazy = space.transform(TEXTS).toarray()
-    keys, columns = space.__dict__.pop("_bigrams")
+    keys, columns = space._bigram_table()
+    space._bigrams = None
     space.prepare()
-    prepared_keys, prepared_columns = space.__dict__["_bigrams"]
+    assert space._bigrams is not None
+    prepared_keys, prepared_columns = space._bigrams
     assert len(keys) > 0 and keys.tolist() == prepared_keys.tolist() and columns.tolist() == prepared_columns.tolist()
     assert np.array_equal(space.transform(TEXTS).toarray(), lazy)

@@ -42,6 +42,18 @@ def test_artifact_from_another_scikit_learn_version_is_refused(model_path: Path,
         load_artifact(target)
 
 
+def test_artifact_of_an_older_format_is_refused_before_unpickling(model_path: Path, tmp_path: Path) -> None:
+    target = copy_model(model_path, tmp_path)
+    manifest = json.loads(manifest_path(target).read_text())
+    del manifest["artifact_format"]  # as written before the format was recorded in the manifest
+    manifest_path(target).write_text(json.dumps(manifest))
+    target.write_bytes(b"not a pickle")  # never reached: refused on the manifest alone
+    manifest["sha256"] = file_sha256(target)
+    manifest_path(target).write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match=r"artifact format unknown, this version reads 3; retrain"):
+        load_artifact(target)
+
+
 def test_artifact_without_manifest_is_refused(model_path: Path, tmp_path: Path) -> None:
     target = tmp_path / model_path.name
     shutil.copy(model_path, target)

@@ -117,7 +117,8 @@ def test_levels_cover_the_unit_interval_in_order() -> None:
 
 def test_a_loaded_scorer_has_its_lookup_tables_built_before_the_first_request(model_path: Path) -> None:
     fresh = Scorer.load(model_path)
-    keys, _ = fresh.artifact.features.__dict__["_bigrams"]  # built by Scorer itself, not by a first transform
+    assert fresh.artifact.features._bigrams is not None  # built by Scorer itself, not by a first transform
+    keys, _ = fresh.artifact.features._bigrams
     assert len(keys) > 0
 
 
