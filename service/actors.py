@@ -5,9 +5,10 @@ File: lexicon/actors.tsv with columns canonical, kind, variants ("|"-separated).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from service.datafile import read_table
 from service.errors import LexiconError
@@ -16,9 +17,9 @@ from service.text import TokenOffsets, tokenize_folded
 from service.types import ActorMention
 
 DEFAULT_PATH = Path(__file__).parent / "lexicon" / "actors.tsv"
-LOOKALIKE = "not-an-actor"
+LOOKALIKE: Final = "not-an-actor"
 _COLUMNS = ("canonical", "kind", "variants")
-_CASE_SENSITIVE = "="
+_CASE_SENSITIVE: Final = "="
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ class Gazetteer:
     def find_tokens(
         self,
         text: str,
-        folded: Sequence[str],
+        folded: list[str],
         offsets_of: Callable[[], TokenOffsets],
         offset: int = 0,
         source: str | None = None,

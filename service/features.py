@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise, repeat
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,7 +30,7 @@ LEXICON_CHANNELS = ("asserted", "negated", "hypothetical")
 # scoring the three later batches written by other writers (macro-F1 at the best thresholds, C=16: 0.25 0.776,
 # 0.125 0.783, 0.0625 0.778; no lexicon features 0.771).
 LEXICON_SCALE = 0.125
-_MISSING = repeat(-1)  # the column of an n-gram outside the vocabulary (dropped before the matrix is built)
+_MISSING: Final = repeat(-1)  # the column of an n-gram outside the vocabulary (dropped before the matrix is built)
 
 
 def analyze_text(lexicon: Lexicon, text: str) -> Analysis:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 from service.datafile import read_table
 from service.errors import LexiconError
@@ -34,14 +34,14 @@ _MAX_WEIGHT = 5.0
 _MAX_SCOPE = 12
 
 # Tokens that end a negation's or hedge's reach: a cue in one clause does not change a phrase in the next.
-CLAUSE_BREAKS = frozenset(
+CLAUSE_BREAKS: Final = frozenset(
     {",", ";", ":", "(", ")", '"', "?", "!", "but", "while", "although", "though", "whereas", "however", "and"}
 )
 
 # Rows with this signal shield their words from other entries ("heart attack", "price war") and emit no match.
-SHIELD = "none"
+SHIELD: Final = "none"
 
-_PUNCTUATION = frozenset(',;:()"?!')
+_PUNCTUATION: Final = frozenset(',;:()"?!')
 
 CueKind = Literal["negation", "hedge"]
 
@@ -172,7 +172,7 @@ class Lexicon:
         the normalised ones, offsets into `source` with its surface text (saves the scorer a copy of every match).
         """
         folded, surface = tokenize_folded(text)
-        words = [token for token in folded if token not in _PUNCTUATION]
+        words = [token for token in folded if len(token) != 1 or token not in _PUNCTUATION]
         found_all = self._matcher.find(folded)
         if not found_all:
             return Analysis(text, words, [], [], folded, surface)

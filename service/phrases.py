@@ -7,15 +7,14 @@ folded exactly like the text they are matched against, so "Kata'ib" and "al-Kadh
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from service.text import fold_token, tokenize
 
 Payload = TypeVar("Payload")
 
-WILDCARD = "*"
-_END = ""  # trie key under which a node stores the payloads of the phrases ending there
+WILDCARD: Final = "*"
+_END: Final = ""  # trie key under which a node stores the payloads of the phrases ending there
 
 
 class PatternError(ValueError):
@@ -47,12 +46,9 @@ def pattern_tokens(pattern: str) -> list[list[tuple[str, ...]]]:
     return positions
 
 
-class Found(NamedTuple, Generic[Payload]):
-    """Payloads of the longest phrase found at token positions [start, stop)."""
-
-    start: int
-    stop: int
-    payloads: tuple[Payload, ...]
+# A phrase found: token positions [start, stop) and the payloads of the longest phrase there. A plain tuple: compiled
+# code (setup.py) builds and unpacks one natively, where a NamedTuple costs a Python-level call each.
+Found = tuple[int, int, tuple[Payload, ...]]
 
 
 class PhraseMatcher(Generic[Payload]):
@@ -75,7 +71,7 @@ class PhraseMatcher(Generic[Payload]):
         for node in nodes:
             node[_END] = (*node.get(_END, ()), payload)
 
-    def find(self, tokens: Sequence[str]) -> list[Found[Payload]]:
+    def find(self, tokens: list[str]) -> list[Found[Payload]]:
         """Scan once from left to right; at each position keep the longest phrase and jump past it."""
         root = self._root
         starts = [index for index, token in enumerate(tokens) if token in root]
@@ -87,17 +83,19 @@ class PhraseMatcher(Generic[Payload]):
         for start in starts:
             if start < position:
                 continue
-            best_stop, best_payloads = -1, None
-            node, index = root[tokens[start]], start + 1
+            best_stop = -1
+            best_payloads: tuple[Payload, ...] | None = None
+            node: dict[str, Any] = root[tokens[start]]
+            index = start + 1
             branches: list[tuple[dict[str, Any], int]] = []  # wildcard paths still to explore
             while True:
-                payloads = node.get(_END)
+                payloads: tuple[Payload, ...] | None = node.get(_END)
                 if payloads is not None and index > best_stop:
                     best_stop, best_payloads = index, payloads
                 if index < count:
                     if WILDCARD in node:
                         branches.append((node[WILDCARD], index + 1))
-                    child = node.get(tokens[index])
+                    child: dict[str, Any] | None = node.get(tokens[index])
                     if child is not None:
                         node, index = child, index + 1
                         continue
@@ -105,6 +103,6 @@ class PhraseMatcher(Generic[Payload]):
                     break
                 node, index = branches.pop()
             if best_payloads is not None:
-                found.append(Found(start, best_stop, best_payloads))
+                found.append((start, best_stop, best_payloads))
                 position = best_stop
         return found

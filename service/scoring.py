@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from itertools import compress
 from pathlib import Path
-from typing import cast
+from typing import Final, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,10 +27,10 @@ from service.signals import HEADS, SIGNAL_NAMES
 from service.text import NormalisedText, normalise, split_sentences
 from service.types import ActorMention, DocumentScore, Match, Sentence, SentenceScore, TermContribution
 
-TOP_TERMS = 5  # model terms reported per flagged signal and sentence
+TOP_TERMS: Final = 5  # model terms reported per flagged signal and sentence
 # Sentences featurised and scored per pass. Bounded so that the per-sentence analyses of a huge batch die young
 # (holding them all makes every full garbage collection walk them) while each pass still amortises the library calls.
-CHUNK_SENTENCES = 1024
+CHUNK_SENTENCES: Final = 1024
 
 
 class Scorer:
@@ -153,7 +153,7 @@ class Scorer:
             sentence.text,
             sentence.begin,
             sentence.end,
-            dict(zip(HEADS, probabilities, strict=True)),
+            {head: probability for head, probability in zip(HEADS, probabilities, strict=False)},  # one value per head
             signals,
             matches,
             tuple(actors),

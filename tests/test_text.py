@@ -101,7 +101,10 @@ def test_normalised_offsets_match_a_per_character_reference(text: str) -> None:
     assert normalised.to_original(len(expected), len(expected)) == (len(text), len(text))
 
 
-@given(_MIXED)
+_PUNCTUATED = st.text(alphabet=st.sampled_from(list("ab1é ,;:()\"?!.-_'#/\n")), max_size=40)
+
+
+@given(st.one_of(_MIXED, _PUNCTUATED))
 def test_tokens_of_whitespace_pieces_equal_one_regex_pass(text: str) -> None:
     normalised = normalise(text).text
     folded, surface = tokenize_folded(normalised)
