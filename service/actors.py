@@ -95,6 +95,7 @@ class Gazetteer:
                 if variant.exact_case is not None and surface != variant.exact_case.rstrip("."):
                     continue
                 shown = surface if source is None else source[begin + offset : end + offset]
-                mentions.append(ActorMention(variant.canonical, variant.kind, shown, begin + offset, end + offset))
+                fields = (variant.canonical, variant.kind, shown, begin + offset, end + offset)
+                mentions.append(tuple.__new__(ActorMention, fields))  # see service/types.py
                 break
         return mentions

@@ -11,8 +11,8 @@ runs a FeatureSpace without it. Everything is module-level so that joblib finds 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise, repeat
-from typing import Any, Final
+from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,7 +30,6 @@ LEXICON_CHANNELS = ("asserted", "negated", "hypothetical")
 # scoring the three later batches written by other writers (macro-F1 at the best thresholds, C=16: 0.25 0.776,
 # 0.125 0.783, 0.0625 0.778; no lexicon features 0.771).
 LEXICON_SCALE = 0.125
-_MISSING: Final = repeat(-1)  # the column of an n-gram outside the vocabulary (dropped before the matrix is built)
 
 
 def analyze_text(lexicon: Lexicon, text: str) -> Analysis:
@@ -135,25 +134,25 @@ class FeatureSpace:
         return sp.csr_matrix((values[order], columns[order], indptr), shape=(len(analyses), width))
 
     def _tfidf(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        # Python looks up each token once (map() with a -1 default keeps that loop in C); bigrams are then found in
-        # numpy from pairs of neighbouring token columns, which needs no string or tuple per pair. A bigram's
-        # sentences all contain its first and its second word, so a bigram in the vocabulary has both words in it:
-        # a pair with an unknown word is never a known bigram.
-        unigram = self.vocabulary_.get
+        # Each token is looked up once (a dict primitive in the compiled build); bigrams are then found in numpy from
+        # pairs of neighbouring token columns, which needs no string or tuple per pair. A bigram's sentences all
+        # contain its first and its second word, so a bigram in the vocabulary has both words in it: a pair with an
+        # unknown word is never a known bigram.
+        vocabulary: dict[str, int] = self.vocabulary_
         token_columns: list[int] = []
         token_counts: list[int] = []
         extra_columns: list[int] = []  # trigrams and longer, and cue-scoped words: rare, looked up as strings
         extra_counts: list[int] = []
         for analysis in analyses:
             tokens = analysis.tokens
-            token_columns.extend(map(unigram, tokens, _MISSING))
+            token_columns.extend([vocabulary.get(token, -1) for token in tokens])
             token_counts.append(len(tokens))
             before = len(extra_columns)
             for n in range(3, self.ngram_max + 1):
                 grams = [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-                extra_columns.extend(map(unigram, grams, _MISSING))
+                extra_columns.extend([vocabulary.get(gram, -1) for gram in grams])
             if self.use_lexicon:
-                extra_columns.extend(map(unigram, analysis.scoped, _MISSING))
+                extra_columns.extend([vocabulary.get(word, -1) for word in analysis.scoped])
             extra_counts.append(len(extra_columns) - before)
         sentences = np.arange(len(analyses))
         columns = np.array(token_columns, dtype=np.int64)

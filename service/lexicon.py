@@ -196,12 +196,11 @@ class Lexicon:
             for entry in payloads:
                 if not isinstance(entry, Entry) or entry.signal == SHIELD:
                     continue
-                matches.append(
-                    Match(
-                        entry.signal, entry.pattern, shown, begin, end, entry.weight,
-                        negation is not None, hedge is not None, negation or hedge,
-                    )
+                fields = (
+                    entry.signal, entry.pattern, shown, begin, end, entry.weight,
+                    negation is not None, hedge is not None, negation or hedge,
                 )
+                matches.append(tuple.__new__(Match, fields))  # see service/types.py
         return Analysis(text, words, matches, scoped, folded, surface, offsets)
 
     @staticmethod

@@ -148,7 +148,7 @@ class Scorer:
                 self._actor_to_original(document, sentence, mention)
                 for mention in self.gazetteer.find_tokens(sentence.text, analysis.folded, analysis.offsets)
             ]
-        return SentenceScore(
+        fields = (
             sentence.index,
             sentence.text,
             sentence.begin,
@@ -159,6 +159,7 @@ class Scorer:
             tuple(actors),
             self._top_terms(features, signals) if features is not None else {},
         )
+        return tuple.__new__(SentenceScore, fields)  # see service/types.py
 
     @staticmethod
     def _to_original(document: NormalisedText, sentence: Sentence, match: Match) -> Match:

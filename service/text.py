@@ -189,7 +189,7 @@ def _append_sentence(normalised: NormalisedText, start: int, end: int, out: list
     start += len(segment) - len(segment.lstrip())
     end = start + len(stripped)
     begin, stop = normalised.to_original(start, end)
-    out.append(Sentence(index=len(out), text=stripped, begin=begin, end=stop, norm_begin=start))
+    out.append(tuple.__new__(Sentence, (len(out), stripped, begin, stop, start)))  # see service/types.py
 
 
 # Words, numbers and words with inner apostrophes or dots (U.S.), plus a few punctuation marks that bound clauses.
