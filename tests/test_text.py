@@ -1,11 +1,14 @@
+import re
 import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from service.text import (
+    CANDIDATE_END_PATTERN,
     TOKEN_PATTERN,
     TokenOffsets,
+    candidate_ends,
     fold_token,
     normalise,
     split_sentences,
@@ -99,6 +102,15 @@ def test_normalised_offsets_match_a_per_character_reference(text: str) -> None:
         for end in range(begin + 1, len(expected) + 1):
             assert normalised.to_original(begin, end) == (origin[begin], origin[end - 1] + 1)
     assert normalised.to_original(len(expected), len(expected)) == (len(text), len(text))
+
+
+_SENTENCE_ENDS = st.text(alphabet=st.sampled_from(list("ab .!?\n\t'\")]([\u00a0\u2028")), max_size=40)
+
+
+@given(st.one_of(_SENTENCE_ENDS, _MIXED))
+def test_candidate_ends_are_the_matches_of_their_pattern(text: str) -> None:
+    expected = [match.span() for match in re.finditer(CANDIDATE_END_PATTERN, text)]
+    assert candidate_ends(text) == expected
 
 
 _PUNCTUATED = st.text(alphabet=st.sampled_from(list("ab1é ,;:()\"?!.-_'#/\n")), max_size=40)
