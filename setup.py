@@ -1,8 +1,8 @@
 """Build step: compile the scoring core with mypyc when a C compiler is at hand; pure Python otherwise.
 
 The modules in COMPILED are ordinary, type-checked Python. mypyc turns them into C extensions that run the same code
-two to three times faster per token (README, "Speed"). Where compiling is impossible (no C compiler or Python headers)
-or unwanted (ESCALATION_PURE_PYTHON=1), the install goes on without it and the same modules run as Python: results are
+about 1.7 times as fast (README, "Throughput"). Where compiling is impossible (no C compiler or Python headers) or
+unwanted (ESCALATION_PURE_PYTHON=1), the install goes on without it and the same modules run as Python: results are
 identical, only slower. The extensions are built when the package is (not on every metadata query), into the source
 tree for an editable install; service/_compiled.json records which sources they were built from, so that a compiled
 module that no longer matches its source is caught (service/compiled.py, tests/test_compiled.py).
@@ -60,7 +60,7 @@ class CompiledCore(build_ext):
             from mypyc.build import mypycify
 
             return list(mypycify(COMPILED, opt_level="3"))
-        except Exception as exc:  # mypyc missing or refusing the code: the Python modules still work
+        except (Exception, SystemExit) as exc:  # mypyc missing, or refusing the code (it exits on a type error)
             return self._pure(f"mypyc failed ({type(exc).__name__}: {exc})")
 
     def run(self) -> None:

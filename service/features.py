@@ -11,6 +11,7 @@ runs a FeatureSpace without it. Everything is module-level so that joblib finds 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -221,8 +222,11 @@ class FeatureSpace:
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled as its constructor's arguments, without the lookup tables (rebuilt on use): a compiled FeatureSpace
         # (setup.py) has no __dict__ for pickle's default protocol to restore.
-        settings = (self.ngram_max, self.sublinear_tf, self.use_lexicon, self.lexicon_scale)
-        return (_rebuild, (self.lexicon, self.vocabulary_, self.idf_, *settings))
+        rebuild = partial(
+            FeatureSpace, ngram_max=self.ngram_max, sublinear_tf=self.sublinear_tf,
+            use_lexicon=self.use_lexicon, lexicon_scale=self.lexicon_scale,
+        )
+        return (rebuild, (self.lexicon, self.vocabulary_, self.idf_))
 
     def _lexicon_block(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         width = len(SIGNAL_NAMES) * len(LEXICON_CHANNELS)
@@ -236,21 +240,6 @@ class FeatureSpace:
         dense *= self.lexicon_scale
         rows, columns = np.nonzero(dense)
         return rows, columns, dense[rows, columns]
-
-
-def _rebuild(
-    lexicon: Lexicon,
-    vocabulary: dict[str, int],
-    idf: np.ndarray,
-    ngram_max: int,
-    sublinear_tf: bool,
-    use_lexicon: bool,
-    lexicon_scale: float,
-) -> FeatureSpace:
-    return FeatureSpace(
-        lexicon, vocabulary, idf,
-        ngram_max=ngram_max, sublinear_tf=sublinear_tf, use_lexicon=use_lexicon, lexicon_scale=lexicon_scale,
-    )
 
 
 def unit_rows(values: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:

@@ -20,7 +20,7 @@ from service.datafile import read_table
 from service.errors import LexiconError
 from service.phrases import PatternError, PhraseMatcher
 from service.signals import SIGNALS_BY_NAME
-from service.text import TokenOffsets, tokenize_folded
+from service.text import PUNCTUATION_TOKENS, TokenOffsets, tokenize_folded
 from service.types import Match
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "lexicon"
@@ -41,7 +41,6 @@ CLAUSE_BREAKS: Final = frozenset(
 # Rows with this signal shield their words from other entries ("heart attack", "price war") and emit no match.
 SHIELD: Final = "none"
 
-_PUNCTUATION: Final = frozenset(',;:()"?!')
 
 CueKind = Literal["negation", "hedge"]
 
@@ -172,7 +171,7 @@ class Lexicon:
         the normalised ones, offsets into `source` with its surface text (saves the scorer a copy of every match).
         """
         folded, surface = tokenize_folded(text)
-        words = [token for token in folded if len(token) != 1 or token not in _PUNCTUATION]
+        words = [token for token in folded if len(token) != 1 or token not in PUNCTUATION_TOKENS]
         found_all = self._matcher.find(folded)
         if not found_all:
             return Analysis(text, words, [], [], folded, surface)

@@ -27,7 +27,8 @@ MANIFEST_SUFFIX = ".manifest.json"
 # import scikit-learn (3-4 s of start-up for every worker and every CLI run). Format 1 pickled the sklearn Pipeline.
 # 3: the lexicon and the feature space pickle as their constructors' arguments (so that the compiled build, setup.py,
 # can load them); the format is also in the manifest, so an older artifact is refused before it is unpickled.
-ARTIFACT_FORMAT = 3
+# 4: the feature space's constructor reached through functools.partial rather than a module-level helper.
+ARTIFACT_FORMAT = 4
 _CHUNK = 1 << 20
 
 

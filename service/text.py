@@ -233,7 +233,7 @@ def _append_sentence(normalised: NormalisedText, start: int, end: int, out: list
 
 # Words, numbers and words with inner apostrophes or dots (U.S.), plus a few punctuation marks that bound clauses.
 TOKEN_PATTERN: Final = re.compile(r"[^\W_]+(?:['.][^\W_]+)*|[,;:()\"?!]")
-_PUNCTUATION_TOKENS: Final = frozenset(',;:()"?!')  # the marks TOKEN_PATTERN keeps as tokens
+PUNCTUATION_TOKENS: Final = frozenset(',;:()"?!')  # the marks TOKEN_PATTERN keeps as tokens
 # Around a plain word, TOKEN_PATTERN keeps these marks as tokens and drops every other ASCII punctuation character
 # (a word absorbs "'" or "." only between letters or digits).
 _ASCII_PUNCTUATION: Final = string.punctuation
@@ -266,9 +266,9 @@ def tokenize_folded(text: str) -> tuple[list[str], list[str] | None]:
         core = piece.strip(_ASCII_PUNCTUATION)
         if core.isalnum():  # a plain word with punctuation around it ("said,", "(ap)"): no regex needed
             start = len(piece) - len(piece.lstrip(_ASCII_PUNCTUATION))
-            tokens.extend([mark for mark in piece[:start] if mark in _PUNCTUATION_TOKENS])
+            tokens.extend([mark for mark in piece[:start] if mark in PUNCTUATION_TOKENS])
             tokens.append(core)
-            tokens.extend([mark for mark in piece[start + len(core) :] if mark in _PUNCTUATION_TOKENS])
+            tokens.extend([mark for mark in piece[start + len(core) :] if mark in PUNCTUATION_TOKENS])
             continue
         found = TOKEN_PATTERN.findall(piece)
         tokens.extend(found)

@@ -13,9 +13,11 @@ from service.lexicon import Lexicon
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_setup_compiles_exactly_the_core_modules() -> None:
+def test_setup_compiles_and_make_rebuilds_exactly_the_core_modules() -> None:
     listed = re.findall(r'"service/(\w+)\.py",', (ROOT / "setup.py").read_text(encoding="utf-8"))
     assert tuple(listed) == CORE_MODULES
+    core = re.search(r"^CORE := \$\(addprefix service/,(.*)\)$", (ROOT / "Makefile").read_text(), re.M)
+    assert core is not None and tuple(name.removesuffix(".py") for name in core.group(1).split()) == CORE_MODULES
 
 
 def test_core_is_compiled_all_or_nothing() -> None:

@@ -50,7 +50,7 @@ def test_artifact_of_an_older_format_is_refused_before_unpickling(model_path: Pa
     target.write_bytes(b"not a pickle")  # never reached: refused on the manifest alone
     manifest["sha256"] = file_sha256(target)
     manifest_path(target).write_text(json.dumps(manifest))
-    with pytest.raises(ArtifactError, match=r"artifact format unknown, this version reads 3; retrain"):
+    with pytest.raises(ArtifactError, match=r"artifact format unknown, this version reads 4; retrain"):
         load_artifact(target)
 
 
