@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.batch import CHUNK_DOCUMENTS  # noqa: E402
+from service.cli import CHUNK_DOCUMENTS  # noqa: E402
 from service.scoring import Scorer  # noqa: E402
 from service.text import normalise, split_sentences  # noqa: E402
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import msgspec
 import numpy as np
@@ -31,11 +31,12 @@ import polars as pl
 from service.collector import collector_paused
 from service.errors import InputError
 from service.formats import ID, TEXT, Chunk, encode
-from service.scoring import Scorer
 from service.signals import SIGNAL_NAMES
 from service.types import DocumentScore, SentenceScore
 
-CHUNK_DOCUMENTS = 256  # documents per score_many call: large enough to amortise per-call costs, small for memory
+if TYPE_CHECKING:  # imported by the workers only: the parent process of a multi-worker run never scores
+    from service.scoring import Scorer
+
 DECIMALS = 6  # probabilities are rounded to this many decimals in the output
 
 _FLOAT = pl.Float64()
@@ -459,13 +460,15 @@ def document_evidence(score: DocumentScore) -> dict[str, Any]:
 
 # Worker processes -------------------------------------------------------------------------------------------------
 
-_worker_setup: tuple[Path | None, BatchOptions] | None = None
 _worker: ChunkScorer | None = None
+_load_error: BaseException | None = None
 
 
 def init_worker(model_path: Path | None, options: BatchOptions) -> None:
-    """Runs once in each worker process. The model loads on the first chunk, so a load error reaches the caller."""
-    global _worker_setup, _worker
+    """Runs once in each worker process, as soon as it starts: loads the model while the parent reads the first
+    chunks. A load error is kept and raised by the first chunk, so that it reaches the caller with its message (an
+    initializer's own exception only breaks the pool)."""
+    global _worker, _load_error
     os.environ.setdefault("POLARS_MAX_THREADS", "1")  # the processes already use every core
     try:
         from threadpoolctl import threadpool_limits
@@ -473,13 +476,15 @@ def init_worker(model_path: Path | None, options: BatchOptions) -> None:
         threadpool_limits(1)
     except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
         pass
-    _worker_setup, _worker = (model_path, options), None
+    from service.scoring import Scorer
+
+    try:
+        _worker, _load_error = ChunkScorer(Scorer.load(model_path), options), None
+    except Exception as exc:
+        _worker, _load_error = None, exc
 
 
 def score_in_worker(chunk: Chunk) -> Scored:
-    global _worker
     if _worker is None:
-        assert _worker_setup is not None, "init_worker was not called in this process"
-        model_path, options = _worker_setup
-        _worker = ChunkScorer(Scorer.load(model_path), options)
+        raise _load_error or RuntimeError("init_worker was not called in this process")
     return _worker(chunk)

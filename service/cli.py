@@ -3,6 +3,10 @@
 Usage errors exit 2 with argparse's message; domain errors (missing model, missing file or column, unreadable input)
 are caught once in `run` and exit 1 with a one-line message on stderr; an interrupt exits 130 and leaves no output.
 
+This module holds the parser and imports only what the parser needs; a command imports its own modules when it runs
+(polars, the scoring stack), so `escalation --help` answers at once and a multi-worker `escalation score` can start
+its workers' imports before its own (service.batch_run).
+
     escalation score INPUT... -o OUTPUT     formats by extension (.csv .tsv .jsonl .ndjson .parquet, - for JSONL)
     escalation trend SCORED --date-col date [--by actor|COLUMN] [--freq 1d|1w] -o OUT [--plot trend.png]
 """
@@ -10,48 +14,21 @@ are caught once in `run` and exit 1 with a one-line message on stderr; an interr
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
-import time
-from collections.abc import Callable, Generator, Iterator
-from contextlib import closing, contextmanager
-from itertools import chain
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from service.api.serve import add_serve_command
 from service.argtypes import default_workers, whole_number
-from service.batch import (
-    CHUNK_DOCUMENTS,
-    BatchOptions,
-    ChunkScorer,
-    Scored,
-    init_worker,
-    reserved_columns,
-    score_in_worker,
-)
 from service.errors import EscalationError
-from service.formats import (
-    STDIO,
-    Chunk,
-    count_rows,
-    encode,
-    format_of,
-    open_output,
-    plan_columns,
-    read_chunks,
-    resolve_inputs,
-)
-from service.parallel import ordered_map
-from service.progress import Progress, summary_line
-from service.scoring import Scorer
-from service.settings import Settings
+from service.formatnames import STDIO, format_of
+from service.parallel import SCORING_STACK, start_forkserver
 from service.signals import HEADS
-from service.trend import ACTOR, frequency, plot_trend, trend
+from service.trend_options import ACTOR, frequency
 
 Handler = Callable[[argparse.Namespace], int]
-clock = time.perf_counter  # the summary's timer; tests replace it to assert exact summary lines
+CHUNK_DOCUMENTS = 256  # documents per score_many call: large enough to amortise per-call costs, small for memory
 
 
 def threshold_override(text: str) -> tuple[str, float]:
@@ -100,93 +77,21 @@ def column_list(text: str) -> list[str]:
     return names
 
 
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM during a run unwinds like Ctrl-C, so the partial output is removed before the process ends."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _scored_chunks(
-    chunks: Iterator[Chunk], workers: int, model: Path | None, options: BatchOptions
-) -> Generator[Scored, None, None]:
-    """Scored chunks in input order: in this process for one worker or one chunk, else in `workers` processes."""
-    first = next(chunks, None)
-    if first is None:
-        return
-    second = next(chunks, None)
-    if workers == 1 or second is None:
-        scorer = ChunkScorer(Scorer.load(model), options)
-        yield from map(scorer, chain([first], [second] if second is not None else [], chunks))
-        return
-    if model is not None and not model.is_file():
-        raise EscalationError(f"{model}: model artifact not found")
-    with closing(
-        ordered_map(
-            score_in_worker,
-            chain([first, second], chunks),
-            workers=workers,
-            initializer=init_worker,
-            initargs=(model, options),
-            preload=("service.scoring",),  # numpy, scipy: imported once, shared by the workers
-        )
-    ) as results:
-        yield from results
-
-
 def command_score(args: argparse.Namespace) -> int:
-    sources = resolve_inputs(args.inputs)
-    keep = [name for names in args.keep or [] for name in names]
-    clashes = sorted(set(keep) & reserved_columns())
-    if clashes:
-        raise EscalationError(f"--keep {', '.join(clashes)}: the output already has such a column; rename it first")
-    plan = plan_columns(sources, args.text_col, args.id_col, list(dict.fromkeys(keep)))
-    output_format = format_of(args.output)
-    options = BatchOptions(
-        text_col=plan.text,
-        id_col=plan.id,
-        keep=plan.keep,
-        sentences=args.sentences,
-        evidence=args.evidence,
-        thresholds=dict(args.threshold or []),
-        output_format=output_format,
-        name_sources=len(sources) > 1,
-    )
-    model = args.model or Settings.from_env().model_path
-    progress = Progress(sys.stderr, enabled=None)
-    if progress.enabled:
-        progress.total = count_rows(sources)
-    started = clock()
-    rows = errors = written = 0
-    with _terminate_as_interrupt(), open_output(args.output, output_format, options.schema()) as writer:
-        chunks = read_chunks(plan, args.chunk_rows)
-        try:
-            with closing(_scored_chunks(chunks, args.workers, model, options)) as results:
-                for scored in results:
-                    writer.write(scored.payload)
-                    rows, errors, written = rows + scored.rows, errors + scored.errors, written + scored.output_rows
-                    progress.advance(scored.rows)
-        finally:
-            progress.close()  # also on an interrupt or error, so its message starts on a clean line
-    seconds = clock() - started
-    print(summary_line(rows, errors, seconds, written if args.sentences else None), file=sys.stderr)
-    return 1 if args.strict and errors else 0
+    if args.workers > 1:  # the workers' imports run in the forkserver while this process imports polars
+        start_forkserver(SCORING_STACK)
+    from service.batch_run import score_files
+
+    return score_files(args)
 
 
 def command_trend(args: argparse.Namespace) -> int:
+    from service.formats import encode, open_output, terminate_as_interrupt
+    from service.trend import plot_trend, trend
+
     report = trend(args.scored, args.date_col, by=args.by, freq=args.freq)
     kind = "csv" if args.output == STDIO else format_of(args.output)
-    with _terminate_as_interrupt(), open_output(args.output, kind, report.frame.schema) as writer:
+    with terminate_as_interrupt(), open_output(args.output, kind, report.frame.schema) as writer:
         writer.write(encode(report.frame, kind))
     if args.plot is not None:
         by = f" by {args.by}" if args.by else ""

@@ -18,22 +18,20 @@ import glob
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import polars as pl
 
 from service.errors import EscalationError
-
-STDIO = "-"
-FORMATS: dict[str, str] = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
-SEPARATORS = {"csv": ",", "tsv": "\t"}
-LIST_SEPARATOR = ";"  # lists (signals, actors) in CSV/TSV cells; no signal name or canonical actor contains it
+from service.formatnames import LIST_SEPARATOR, SEPARATORS, STDIO, format_of
 
 # Internal column names of the frames handed to the scorers (the user's columns are renamed to these).
 TEXT = "__text"
@@ -49,21 +47,6 @@ PARQUET_PART_ROWS = 65_536
 # peak RSS while reading a 600 MB CSV drops from 370 MB to 100 MB. Set only when the user has not set them.
 os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", str(1 << 20))
 os.environ.setdefault("POLARS_CSV_CHUNK_PREFETCH_LIMIT", "1")
-
-
-def valid_formats() -> str:
-    return ", ".join(FORMATS) + f", or {STDIO} for JSONL on stdin/stdout"
-
-
-def format_of(name: str) -> str:
-    """The format of a path or glob by its extension; ValueError listing the valid ones for anything else."""
-    if name == STDIO:
-        return "jsonl"
-    suffix = Path(name).suffix.lower()
-    if suffix not in FORMATS:
-        shown = repr(suffix) if suffix else "no extension"
-        raise ValueError(f"{name}: unknown format ({shown}); use {valid_formats()}")
-    return FORMATS[suffix]
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +344,23 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM during a run unwinds like Ctrl-C, so that `open_output` removes the partial output before the end."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager

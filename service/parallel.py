@@ -8,13 +8,16 @@ finish and shuts the pool down.
 
 Workers start from a "forkserver": a clean process, started once, that imports the `preload` modules (the scoring
 stack: numpy, scipy, scikit-learn) and forks a worker per request, so the imports are paid once per run rather than
-once per worker, and the workers share those pages. Never plain "fork" of the parent: the parent runs polars'
-threads, and forking a multi-threaded process can deadlock. The preload must not import polars for the same reason.
+once per worker, and the workers share those pages. `start_forkserver` starts it, and its imports, ahead of the
+pool, so that they overlap with whatever the parent does before its first item is ready. Never plain "fork" of the
+parent: the parent runs polars' threads, and forking a multi-threaded process can deadlock. The preload must not
+import polars for the same reason (importing it starts threads).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import signal
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
@@ -27,6 +30,7 @@ from service.errors import EscalationError
 T = TypeVar("T")
 R = TypeVar("R")
 
+SCORING_STACK = ("service.scoring",)  # a preload for scoring workers: numpy, scipy, scikit-learn, the scoring core
 IN_FLIGHT_PER_WORKER = 2  # items queued per worker: one running, one ready to start, so no worker waits on the parent
 
 
@@ -34,6 +38,19 @@ def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer(*initargs)
+
+
+def _forkserver_context(preload: tuple[str, ...]) -> multiprocessing.context.BaseContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(preload))
+    return context
+
+
+def start_forkserver(preload: tuple[str, ...] = ()) -> None:
+    """Start the forkserver now, importing `preload` in the background; a later `ordered_map` with the same preload
+    forks its workers from it. Does nothing if it is already running."""
+    _forkserver_context(preload)
+    multiprocessing.forkserver.ensure_running()
 
 
 def ordered_map(
@@ -50,11 +67,9 @@ def ordered_map(
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     limit = in_flight or IN_FLIGHT_PER_WORKER * workers
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(preload))
     executor = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=context,
+        mp_context=_forkserver_context(preload),
         initializer=_start_worker,
         initargs=(initializer, initargs),
     )

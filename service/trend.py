@@ -14,7 +14,6 @@ collected, so a scored file of any size fits.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,31 +24,15 @@ import polars as pl
 from service.aggregate import LEVELS
 from service.batch import DECIMALS
 from service.errors import EscalationError
-from service.formats import LIST_SEPARATOR, SEPARATORS, format_of
+from service.formatnames import LIST_SEPARATOR, SEPARATORS, format_of
 from service.signals import SIGNAL_NAMES, SIGNALS_BY_NAME
+from service.trend_options import ACTOR, frequency, period_days
 
 HIGH_LEVELS = ("high", "critical")
 RISK_QUANTILE = 0.9  # "high-percentile risk": one document in ten is at least this risky in the period
-ACTOR = "actor"  # --by actor groups by each canonical actor a document mentions
 PERIOD = "period"
 GROUP = "group"
 TOP_GROUPS_PLOTTED = 8  # more lines than this make the top panel unreadable
-FREQUENCY = re.compile(r"^(\d+)(h|d|w|mo|q|y)$")
-_UNIT_DAYS = {"h": 1 / 24, "d": 1.0, "w": 7.0, "mo": 30.4, "q": 91.3, "y": 365.25}
-
-
-def frequency(text: str) -> str:
-    """Validate a period length: a whole number and h, d, w, mo, q or y (polars duration syntax), e.g. 1d or 1w."""
-    found = FREQUENCY.match(text)
-    if not found or int(found.group(1)) < 1:
-        raise ValueError(f"frequency {text!r} is not a period like 1d, 1w, 2w, 1mo, 1q, 1y or 6h")
-    return text
-
-
-def period_days(freq: str) -> float:
-    found = FREQUENCY.match(freq)
-    assert found, freq
-    return int(found.group(1)) * _UNIT_DAYS[found.group(2)]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 
 from service.actors import Gazetteer
 from service.scoring import Scorer
-from training.corpus import TRAIN_PATH
+from training.paths import TRAIN_PATH
 from training.train import train
 
 SMALL_TRAIN_SIZE = 1200  # enough positives of every signal for a usable model in a few seconds

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from service import cli
+from service import batch, batch_run
 from service.aggregate import LEVELS
 from service.formats import LIST_SEPARATOR
 from service.progress import Progress, summary_line
@@ -70,7 +70,7 @@ def _settings(monkeypatch: pytest.MonkeyPatch) -> None:
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The summary's timer reads 100.0 at the start and 102.0 at the end: every run takes exactly 2.00 s."""
     readings: Iterator[float] = iter([100.0, 102.0])
-    monkeypatch.setattr(cli, "clock", lambda: next(readings))
+    monkeypatch.setattr(batch_run, "clock", lambda: next(readings))
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:
@@ -379,6 +379,18 @@ def test_missing_model_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert list(tmp_path.iterdir()) == [source]
 
 
+def test_a_model_the_workers_cannot_load_exits_1_with_the_loader_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Workers load the model as they start; the failure is raised by their first chunk, message intact."""
+    source = write_lines(tmp_path / "in.jsonl", [MIXED_LINES[0]] * 6)
+    broken = tmp_path / "broken.joblib"
+    broken.write_bytes(b"not a model")
+    assert score(broken, source, "-o", tmp_path / "out.jsonl", "--workers", "2", "--chunk-rows", "2") == 1
+    assert "broken.manifest.json: manifest not found" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.joblib", "in.jsonl"]
+
+
 def test_kept_column_may_not_shadow_an_output_column(
     model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -397,7 +409,7 @@ def test_a_crash_mid_run_leaves_no_output_and_no_temporary_file(
     inputs.mkdir()
     source = write_lines(inputs / "in.jsonl", [MIXED_LINES[0]] * 20)
     target = tmp_path / "out" / "scored.parquet"
-    original = cli.ChunkScorer.__call__
+    original = batch.ChunkScorer.__call__
     calls = {"n": 0}
 
     def crash_on_third_chunk(self: Any, chunk: Any) -> Any:
@@ -406,7 +418,7 @@ def test_a_crash_mid_run_leaves_no_output_and_no_temporary_file(
             raise RuntimeError("disk on fire")
         return original(self, chunk)
 
-    monkeypatch.setattr(cli.ChunkScorer, "__call__", crash_on_third_chunk)
+    monkeypatch.setattr(batch.ChunkScorer, "__call__", crash_on_third_chunk)
     with pytest.raises(RuntimeError, match="disk on fire"):
         score(model_path, source, "-o", target, "--workers", "1", "--chunk-rows", "4")
     assert calls["n"] == 3

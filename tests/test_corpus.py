@@ -8,7 +8,8 @@ import pytest
 
 from service.signals import SIGNAL_NAMES
 from service.text import normalise, split_sentences
-from training.corpus import DEV_PATH, RAW_DIRECTORY, TRAIN_PATH, CorpusError, load_raw, read_jsonl, split_train_dev
+from training.corpus import CorpusError, load_raw, read_jsonl, split_train_dev
+from training.paths import DEV_PATH, RAW_DIRECTORY, TRAIN_PATH
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

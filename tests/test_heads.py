@@ -10,8 +10,9 @@ import numpy as np
 from service.lexicon import Lexicon
 from service.model import load_artifact
 from service.signals import HEADS
-from training.corpus import DEV_PATH, label_matrix, read_jsonl
+from training.corpus import label_matrix, read_jsonl
 from training.estimators import CalibratedHeads, SentenceFeaturizer
+from training.paths import DEV_PATH
 
 TOLERANCE = 1e-9
 

@@ -12,7 +12,8 @@ import pytest
 
 from service.formats import LIST_SEPARATOR
 from service.signals import SIGNAL_NAMES
-from service.trend import frequency, trend
+from service.trend import trend
+from service.trend_options import frequency
 from training.cli import main
 
 NO_SIGNALS = dict.fromkeys(SIGNAL_NAMES, 0)

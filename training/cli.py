@@ -13,9 +13,8 @@ from pathlib import Path
 
 from service.cli import build_parser, run
 from service.errors import EscalationError
-from service.model import load_artifact
 from service.settings import Settings
-from training.corpus import DEV_PATH, TRAIN_PATH, CorpusError, label_matrix, read_jsonl
+from training.paths import DEV_PATH, TRAIN_PATH
 
 
 def command_train(args: argparse.Namespace) -> int:
@@ -29,6 +28,8 @@ def command_train(args: argparse.Namespace) -> int:
 
 
 def command_eval(args: argparse.Namespace) -> int:
+    from service.model import load_artifact
+    from training.corpus import CorpusError, label_matrix, read_jsonl
     from training.evaluate import evaluate, format_report
 
     try:

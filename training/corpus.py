@@ -18,12 +18,8 @@ from typing import Any
 import numpy as np
 
 from service.signals import HEADS, SIGNAL_NAMES, check_signal_names, derived_heads
+from training.paths import DEV_PATH, RAW_DIRECTORY, TRAIN_PATH
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-RAW_DIRECTORY = FIXTURES / "raw"
-CORPUS_DIRECTORY = FIXTURES / "corpus"
-TRAIN_PATH = CORPUS_DIRECTORY / "train.jsonl"
-DEV_PATH = CORPUS_DIRECTORY / "dev.jsonl"
 DEV_FOLDS = 5  # one fold of five: a 20% dev split
 SPLIT_SEED = 20201117
 # Hand-written batches keep minimal pairs on consecutive lines; blocks of this many lines stay on one side of the

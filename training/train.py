@@ -31,9 +31,10 @@ from service.features import to_analyses
 from service.lexicon import Analysis, Lexicon
 from service.model import System, load_artifact, save_artifact, write_manifest
 from service.signals import HEADS
-from training.corpus import DEV_PATH, TRAIN_PATH, corpus_sha256, label_matrix, read_jsonl
+from training.corpus import corpus_sha256, label_matrix, read_jsonl
 from training.estimators import CalibratedHeads, SentenceFeaturizer
 from training.evaluate import evaluate, lexicon_head_scores, system_report
+from training.paths import DEV_PATH, TRAIN_PATH
 
 CV_FOLDS = 5
 CV_SEED = 7

@@ -20,7 +20,6 @@ from typing import Any
 
 from service.argtypes import default_workers, whole_number
 from service.errors import ArtifactError
-from service.model import file_sha256, read_manifest
 from service.settings import Settings
 
 logger = logging.getLogger("escalation.serve")
@@ -37,6 +36,8 @@ WORKER_HEALTHCHECK_SECONDS = 60
 
 def check_model(path: Path) -> None:
     """Raise ArtifactError unless the artifact exists and matches its manifest's sha256 (nothing is unpickled)."""
+    from service.model import file_sha256, read_manifest  # numpy and joblib: only for `serve`, not every command
+
     if not path.is_file():
         raise ArtifactError(f"{path}: model artifact not found; build it with `make model` or `escalation train`")
     manifest = read_manifest(path)
