@@ -10,7 +10,10 @@
    imports, worker start-up and model loads are included), polling the peak RSS of the whole process tree.
 4. Runs 2 workers on the small corpus too: peak RSS at two input sizes shows whether memory grows with the input.
 
-Every run checks that the output has exactly one row per input line.
+Every run checks that the output has exactly one row per input line. Each run also prints the CPU time of its
+processes per row next to in-process score_many's per document, and the share of the machine's CPU time that the
+hypervisor stole meanwhile (/proc/stat): on a shared VM the wall-clock ratio moves with the neighbours' load, and
+the CPU figures show what the same run would reach on cores of its own.
 """
 
 from __future__ import annotations
@@ -90,8 +93,8 @@ def prefix(source: Path, path: Path, megabytes: float) -> tuple[int, int]:
     return documents, written
 
 
-def in_process_rate(model: Path, corpus: Path) -> tuple[int, int, float]:
-    """(documents, bytes, seconds) of score_many over a sample, in chunks of the CLI's size, one core."""
+def in_process_rate(model: Path, corpus: Path) -> tuple[int, int, float, float]:
+    """(documents, bytes, seconds, CPU seconds) of score_many over a sample, in chunks of the CLI's size, one core."""
     lines: list[bytes] = []
     with corpus.open("rb") as handle:
         for line in handle:
@@ -101,10 +104,10 @@ def in_process_rate(model: Path, corpus: Path) -> tuple[int, int, float]:
     texts = [json.loads(line)["text"] for line in lines]
     scorer = Scorer.load(model)
     scorer.score_many(texts[:8])  # warm-up: first-call costs are not throughput
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for offset in range(0, len(texts), CHUNK_DOCUMENTS):
         scorer.score_many(texts[offset : offset + CHUNK_DOCUMENTS])
-    return len(texts), sum(map(len, lines)), time.perf_counter() - started
+    return len(texts), sum(map(len, lines)), time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def _spin(loops: int) -> float:
@@ -128,34 +131,55 @@ def parallel_capacity(processes: int, loops: int = 10_000_000) -> float:
     return processes * alone / max(together)
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants, in kB (from /proc; a process gone meanwhile counts 0)."""
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_sample(root: int, cpu: dict[int, float]) -> int:
+    """Resident memory of a process and all its descendants, in kB (from /proc; a process gone meanwhile counts 0).
+    Also records each process's CPU seconds so far in `cpu` (a process that ends between two samples loses at most
+    one sampling period of CPU time)."""
     total, frontier = 0, [root]
     while frontier:
         pid = frontier.pop()
         try:
             with open(f"/proc/{pid}/status") as handle:
                 total += next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children") as handle:
                     frontier.extend(int(child) for child in handle.read().split())
-        except (OSError, ValueError):
+        except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+def steal_ticks() -> tuple[int, int]:
+    """(stolen, total) CPU ticks of the whole machine so far: time the hypervisor gave our vCPUs to someone else."""
+    with open("/proc/stat") as handle:
+        fields = [int(value) for value in handle.readline().split()[1:]]
+    return fields[7], sum(fields[:8])
+
+
+def stolen_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else 0.0
 
 
 def run_cli(model: Path, corpus: Path, output: Path, workers: int) -> dict[str, float | str]:
     command = [sys.executable, "-m", "training.cli", "score", str(corpus), "-o", str(output),
                "--workers", str(workers), "--model", str(model)]
-    started = time.perf_counter()
+    started, steal_before = time.perf_counter(), steal_ticks()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = 0
+    cpu: dict[int, float] = {}
     done = threading.Event()
 
     def poll() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(process.pid))
+            peak = max(peak, _tree_sample(process.pid, cpu))
             done.wait(POLL_SECONDS)
 
     watcher = threading.Thread(target=poll, daemon=True)
@@ -168,8 +192,10 @@ def run_cli(model: Path, corpus: Path, output: Path, workers: int) -> dict[str, 
         raise SystemExit(f"escalation score failed ({process.returncode}):\n{stderr}")
     with output.open("rb") as handle:
         rows = sum(1 for _ in handle)
+    parent = cpu.pop(process.pid, 0.0)
     return {"rows": rows, "seconds": seconds, "peak_mb": peak / 1024, "summary": stderr.strip().splitlines()[-1],
-            "load": os.getloadavg()[1]}
+            "load": os.getloadavg()[1], "cpu_parent": parent, "cpu_children": sum(cpu.values()),
+            "stolen": stolen_share(steal_before, steal_ticks())}
 
 
 def main() -> int:
@@ -201,12 +227,15 @@ def main() -> int:
     # The in-process rate is measured before and after every CLI run, and each run is compared with the mean of the
     # two around it: the CPU speed of these shared machines drifts by up to 2x over minutes, and a single early
     # measurement made every ratio a comparison of two different machines.
-    def measure() -> float:
-        sample, sample_bytes, seconds = in_process_rate(args.model, big)
+    def measure() -> tuple[float, float]:
+        """(documents per second, CPU seconds per document) of in-process score_many, one core."""
+        steal_before = steal_ticks()
+        sample, sample_bytes, seconds, cpu_seconds = in_process_rate(args.model, big)
         print(f"in-process Scorer.score_many, 1 core: {sample:,} documents in {seconds:.1f} s = "
-              f"{sample / seconds:,.0f} docs/s, {sample_bytes / 1e6 / seconds:.2f} MB/s; "
-              f"load average {os.getloadavg()[0]:.1f}")
-        return sample / seconds
+              f"{sample / seconds:,.0f} docs/s, {sample_bytes / 1e6 / seconds:.2f} MB/s "
+              f"({cpu_seconds / sample * 1000:.3f} CPU ms per document); load average {os.getloadavg()[0]:.1f}, "
+              f"hypervisor steal {stolen_share(steal_before, steal_ticks()):.0%}")
+        return sample / seconds, cpu_seconds / sample
 
     before = measure()
     peaks: dict[int, float] = {}
@@ -214,7 +243,8 @@ def main() -> int:
         result = run_cli(args.model, big, workdir / f"scored-{workers}.jsonl", workers)
         assert result["rows"] == documents, f"{result['rows']} output rows for {documents} input rows"
         after = measure()
-        base = (before + after) / 2
+        base = (before[0] + after[0]) / 2
+        base_cpu = (before[1] + after[1]) / 2
         rate = float(result["rows"]) / float(result["seconds"])
         peaks[workers] = float(result["peak_mb"])
         print(f"escalation score --workers {workers}: {int(result['rows']):,} rows in {result['seconds']:.1f} s = "
@@ -223,6 +253,13 @@ def main() -> int:
               f"peak RSS {result['peak_mb']:,.0f} MB (all processes)")
         print(f"    summary line: {result['summary']}; 5-minute load average at the end {result['load']:.1f} "
               f"(above {cores} means other processes were competing for the cores)")
+        cpu_total = float(result["cpu_parent"]) + float(result["cpu_children"])
+        per_row = cpu_total / float(result["rows"])
+        # CPU time does not count time stolen by the hypervisor, so this bound holds whatever the neighbours do.
+        print(f"    CPU: parent {result['cpu_parent']:.1f} s + forkserver and workers {result['cpu_children']:.1f} s "
+              f"= {per_row * 1000:.3f} ms per row, in-process {base_cpu * 1000:.3f} ms per document; "
+              f"on {workers} uncontended core(s) the run could reach at most {workers * base_cpu / per_row:.2f}x "
+              f"the one-core rate; hypervisor steal during the run {result['stolen']:.0%}")
         (workdir / f"scored-{workers}.jsonl").unlink()
         before = after
 
