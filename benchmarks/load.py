@@ -412,9 +412,11 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=Path(default_model), help="model artifact")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per endpoint (default 15)")
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections (default 4)")
-    parser.add_argument("--soak", type=int, default=50_000, help="requests in the soak (default 50,000)")
+    parser.add_argument("--soak", type=int, default=50_000, help="requests in the soak (default 50,000; 0 skips it)")
     parser.add_argument("--soak-connections", type=int, default=4, help="connections in the soak (default 4)")
     args = parser.parse_args()
+    if args.soak < 0:
+        parser.error(f"--soak must be 0 (no soak) or a number of requests, got {args.soak}")
     if not args.model.is_file():
         print(f"load: no model at {args.model}; run `make model` or pass --model", file=sys.stderr)
         return 1
@@ -462,6 +464,9 @@ def main() -> int:
             print(f"peak RSS per worker (VmHWM): {', '.join(mib(p) + ' MiB' for p in peaks)}; "
                   f"total {mib(sum(peaks))} MiB")
 
+            if args.soak == 0:
+                print("soak: skipped (--soak 0)")
+                return 0
             before = http("GET", f"{server.base}/metrics")[1].decode()
             per_connection = -(-args.soak // args.soak_connections)
             script = soak_script(workdir, text, per_connection)

@@ -115,10 +115,14 @@ class FeatureSpace:
         )
 
     def transform(self, items: Sequence[str | Analysis]) -> sp.csr_matrix:
+        data, indices, indptr = self.rows(items)
+        return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(self.feature_names_)))
+
+    def rows(self, items: Sequence[str | Analysis]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The feature matrix as CSR arrays (data, indices, indptr), columns sorted within each row, without building
+        a scipy matrix: the scorer works on the arrays directly (service/heads.py), since each scipy.sparse
+        constructor or product costs tens of microseconds of checks, more than the arithmetic of a short document."""
         analyses = to_analyses(self.lexicon, items)
-        # Both blocks come out as (row, column, value) entries and become one CSR matrix in a single construction:
-        # each scipy.sparse constructor, conversion or hstack costs tens of microseconds of checks, which for a
-        # one-document request outweighed the arithmetic.
         blocks = []
         if self.use_tfidf:
             blocks.append(self._tfidf(analyses))
@@ -131,8 +135,7 @@ class FeatureSpace:
         order = np.argsort(rows, kind="stable")
         indptr = np.zeros(len(analyses) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=len(analyses)), out=indptr[1:])
-        width = len(self.feature_names_)
-        return sp.csr_matrix((values[order], columns[order], indptr), shape=(len(analyses), width))
+        return values[order], columns[order], indptr
 
     def _tfidf(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # Each token is looked up once (a dict primitive in the compiled build); bigrams are then found in numpy from

@@ -1,5 +1,6 @@
 """The fitted heads as the service runs them: one calibrated logistic-regression head per signal and per polarity,
-applied as one sparse matrix product and one Platt sigmoid per head.
+applied as one sparse matrix product and one Platt sigmoid per head. The scorer gives the product its CSR arrays
+(`predict_proba_rows`), without a scipy matrix; tests hold both forms equal.
 
 Training fits each head with scikit-learn (training/estimators.py) and keeps only the numbers: the stacked
 coefficients, intercepts and sigmoid parameters. A test checks that this equals each fitted head's predict_proba.
@@ -37,4 +38,17 @@ class LinearHeads:
 
     def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
         """Calibrated probability of each head, shape (n_samples, n_heads)."""
-        return expit(-(self.calibration_a_ * self.decision_function(X) + self.calibration_b_))
+        return self._calibrated(self.decision_function(X))
+
+    def predict_proba_rows(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+        """predict_proba of the CSR matrix (data, indices, indptr), computed from the arrays: each row's entries times
+        their coefficient rows, summed in order (as scipy's product sums them)."""
+        decision = np.zeros((len(indptr) - 1, len(self.heads)))
+        starts = indptr[:-1]
+        filled = indptr[1:] > starts  # reduceat would give an empty row the entry at its start instead of zeros
+        if len(data):
+            decision[filled] = np.add.reduceat(self.coef_[indices] * data[:, None], starts[filled], axis=0)
+        return self._calibrated(decision + self.intercept_)
+
+    def _calibrated(self, decision: np.ndarray) -> np.ndarray:
+        return expit(-(self.calibration_a_ * decision + self.calibration_b_))

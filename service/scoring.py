@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Final, cast
 
 import numpy as np
-import scipy.sparse as sp
 
 from service.actors import Gazetteer
 from service.aggregate import aggregate, document_maxima
@@ -106,8 +105,8 @@ class Scorer:
                 analyses.extend([self.lexicon.analyze(s.text, s.begin, document.original) for s in sentences])
             else:
                 analyses.extend([self.lexicon.analyze(s.text) for s in sentences])
-        features = self._featurizer.transform(analyses)
-        probabilities = self._heads.predict_proba(features)
+        data, indices, indptr = self._featurizer.rows(analyses)
+        probabilities = self._heads.predict_proba_rows(data, indices, indptr)
         maxima = document_maxima(probabilities, [len(sentences) for _, sentences in chunk]).tolist()
         flags = (probabilities[:, : len(SIGNAL_NAMES)] >= cut[: len(SIGNAL_NAMES)]).tolist()
         rows = probabilities.tolist()
@@ -117,10 +116,11 @@ class Scorer:
         for (document, sentences), document_maximum in zip(chunk, maxima, strict=True):
             scored = []
             for sentence in sentences:
+                features = None
+                if explain:  # the sentence's feature values and columns
+                    features = (data[indptr[row] : indptr[row + 1]], indices[indptr[row] : indptr[row + 1]])
                 scored.append(
-                    self._sentence_score(
-                        document, sentence, analyses[row], rows[row], flags[row], features[row] if explain else None
-                    )
+                    self._sentence_score(document, sentence, analyses[row], rows[row], flags[row], features)
                 )
                 row += 1
             actors = tuple(mention for sentence in scored for mention in sentence.actors)
@@ -134,7 +134,7 @@ class Scorer:
         analysis: Analysis,
         probabilities: list[float],
         flags: list[bool],
-        features: sp.csr_matrix | None,
+        features: tuple[np.ndarray, np.ndarray] | None,
     ) -> SentenceScore:
         signals = tuple(compress(SIGNAL_NAMES, flags))
         if document.same_offsets:  # analysis and actors already carry document offsets
@@ -174,17 +174,21 @@ class Scorer:
         begin, end = document.to_original(sentence.norm_begin + mention.begin, sentence.norm_begin + mention.end)
         return ActorMention(mention.canonical, mention.kind, document.original[begin:end], begin, end)
 
-    def _top_terms(self, row: sp.csr_matrix, signals: tuple[str, ...]) -> dict[str, tuple[TermContribution, ...]]:
-        """Per flagged signal, the features with the largest coefficient x value in this sentence."""
+    def _top_terms(
+        self, row: tuple[np.ndarray, np.ndarray], signals: tuple[str, ...]
+    ) -> dict[str, tuple[TermContribution, ...]]:
+        """Per flagged signal, the features with the largest coefficient x value in this sentence (`row`: its
+        feature values and columns)."""
+        values, columns = row
         names = self._featurizer.feature_names_
         coef = self._heads.coef_
         top: dict[str, tuple[TermContribution, ...]] = {}
         for signal in signals:
             column = HEADS.index(signal)
-            contributions = row.data * coef[row.indices, column]
+            contributions = values * coef[columns, column]
             order = np.argsort(-contributions)[:TOP_TERMS]
             top[signal] = tuple(
-                TermContribution(str(names[row.indices[i]]), float(contributions[i]))
+                TermContribution(str(names[columns[i]]), float(contributions[i]))
                 for i in order
                 if contributions[i] > 0
             )

@@ -3,7 +3,8 @@
 
 Layers, outermost first:
     request id + access log (edge.py)  ->  Litestar: routing, exception handlers -> problem details
-    -> Prometheus HTTP metrics -> rate limit (scoring routes, if enabled) -> guards (key, ready, JSON body) -> handler
+    -> Prometheus HTTP metrics -> rate limit (scoring routes, if enabled) -> guards or the scoring routes'
+    before_request checks (key, ready, JSON body) -> body parsing -> handler
 """
 
 from __future__ import annotations

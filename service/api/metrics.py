@@ -42,8 +42,9 @@ MODEL_INFO = Gauge(
     multiprocess_mode="max",
 )
 
-for _name in SIGNAL_NAMES:  # every signal appears from the start, at zero
-    SIGNALS_FLAGGED.labels(signal=_name)
+# Every signal appears from the start, at zero; its child is looked up once here rather than per flag (labels()
+# validates and locks on every call).
+FLAGGED_BY_SIGNAL = {name: SIGNALS_FLAGGED.labels(signal=name) for name in SIGNAL_NAMES}
 
 
 def record_scored(texts: Sequence[str], scores: Sequence[DocumentScore], seconds: float) -> None:
@@ -55,7 +56,7 @@ def record_scored(texts: Sequence[str], scores: Sequence[DocumentScore], seconds
     for score in scores:
         RISK.observe(score.risk)
         for name in score.flagged_signals:
-            SIGNALS_FLAGGED.labels(signal=name).inc()
+            FLAGGED_BY_SIGNAL[name].inc()
 
 
 def record_model(version: str, lexicon_version: str) -> None:

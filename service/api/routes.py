@@ -19,7 +19,7 @@ from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
-from service.api.guards import holder_of, require_api_key, require_ready, scoring_guard, settings_of
+from service.api.guards import check_scoring_request, holder_of, require_api_key, require_ready, settings_of
 from service.api.metrics import record_scored
 from service.api.problems import ApiProblem, problem_specs
 from service.api.render import model_info, score_response
@@ -36,7 +36,6 @@ from service.api.schemas import (
 from service.api.schemas import BatchResponse as BatchResponseBody
 from service.api.state import Loaded
 
-SCORING_GUARDS = [scoring_guard]
 SCORING_THREADS = 1  # per worker; see scoring_limiter
 
 
@@ -85,7 +84,7 @@ def scoring_limiter(request: Request[Any, Any, Any]) -> CapacityLimiter:
 
 def _loaded(request: Request[Any, Any, Any]) -> Loaded:
     loaded = holder_of(request).loaded
-    if loaded is None:  # the readiness guard ran first; this only narrows the type
+    if loaded is None:  # the readiness check ran first; this only narrows the type
         raise ApiProblem(503, "the model is not loaded", headers={"Retry-After": "1"})
     return loaded
 
@@ -93,7 +92,7 @@ def _loaded(request: Request[Any, Any, Any]) -> Loaded:
 @post(
     "/score",
     status_code=200,
-    guards=SCORING_GUARDS,
+    before_request=check_scoring_request,
     summary="Score one document",
     description="Escalation risk, per-signal calibrated probabilities with the sentences that carry them, and actors.",
     responses=problem_specs(400, 401, 413, 415, 422, 429, 503),
@@ -112,7 +111,7 @@ async def score(data: JSONBody[ScoreRequest], request: Request[Any, Any, Any]) -
 @post(
     "/score/batch",
     status_code=200,
-    guards=SCORING_GUARDS,
+    before_request=check_scoring_request,
     summary="Score several documents",
     description="Results in request order. One bad document makes the whole request fail, naming its index.",
     responses=problem_specs(400, 401, 413, 415, 422, 429, 503),
