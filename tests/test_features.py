@@ -1,8 +1,10 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from service.features import word_ngrams
+from service.features import SMALL_INPUT_TOKENS, word_ngrams
 from service.lexicon import Lexicon
 from training.estimators import SentenceFeaturizer
 
@@ -84,3 +86,23 @@ def test_prepare_builds_the_bigram_table_that_transform_would_build_on_first_use
     prepared_keys, prepared_columns = space._bigrams
     assert len(keys) > 0 and keys.tolist() == prepared_keys.tolist() and columns.tolist() == prepared_columns.tolist()
     assert np.array_equal(space.transform(TEXTS).toarray(), lazy)
+
+
+def test_the_small_input_loops_give_the_numpy_rows(model_path: Path) -> None:
+    """Up to SMALL_INPUT_TOKENS tokens, `rows` builds the matrix in plain loops: same columns, same values to 1e-12."""
+    from service.model import load_artifact
+    from training.corpus import read_jsonl
+    from training.paths import DEV_PATH
+
+    space = load_artifact(model_path).features
+    texts = [example.text for example in read_jsonl(DEV_PATH)]
+    texts += ["", "Zzyzx qwerty.", "No, they did not attack; they might attack. " * 6, "Rockets rockets rockets!"]
+    analyses = [space.lexicon.analyze(text) for text in texts]
+    for start in range(0, len(analyses), 4):
+        chunk = analyses[start : start + 4]
+        small, large = space._small_rows(chunk), space._numpy_rows(chunk)
+        assert np.array_equal(small[1], large[1]) and np.array_equal(small[2], large[2]), texts[start : start + 4]
+        np.testing.assert_allclose(small[0], large[0], rtol=0, atol=1e-12)
+    short = analyses[:2]
+    assert sum(len(a.tokens) for a in short) <= SMALL_INPUT_TOKENS  # `rows` takes the loops for this input
+    np.testing.assert_allclose(space.rows(short)[0], space._numpy_rows(short)[0], rtol=0, atol=1e-12)
