@@ -1,6 +1,6 @@
 """escalation-risk: scores news and statement text for conflict escalation and de-escalation signals.
 
-`Scorer` is imported on first use: it brings numpy, scipy and scikit-learn (seconds of imports), and importing any
+`Scorer` is imported on first use: it brings numpy, scipy and joblib (seconds of imports), and importing any
 module of the package runs this file, so the CLI's parser and the parent process of a multi-worker
 `escalation score`, which only reads and writes, would otherwise pay for them too.
 """

@@ -1,7 +1,7 @@
 """`escalation score`: inputs -> chunks -> scored chunks (here, or in worker processes) -> one output, in input order.
 
 With several workers this process only reads, hands chunks out and writes; it never imports the scoring stack
-(numpy, scipy, scikit-learn), which the forkserver imports once for the workers (service.parallel).
+(numpy, scipy, joblib), which the forkserver imports once for the workers (service.parallel).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from functools import partial
 from itertools import pairwise
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +24,8 @@ from service.signals import SIGNAL_NAMES
 from service.text import normalise
 
 LEXICON_CHANNELS = ("asserted", "negated", "hypothetical")
+LEXICON_WIDTH: Final = len(SIGNAL_NAMES) * len(LEXICON_CHANNELS)
+_LEXICON_COLUMN_OF: Final = {name: i * len(LEXICON_CHANNELS) for i, name in enumerate(SIGNAL_NAMES)}
 # Lexicon features are log1p(summed weight) times this factor. TF-IDF rows have unit L2 norm and a typical strong
 # n-gram carries 0.2-0.4 of it; 0.125 keeps one ordinary lexicon match (weight 1, log1p = 0.69) at about 0.09, so the
 # shared regularisation does not let the lexicon drown the n-grams. Chosen with C (training/estimators.py) on the
@@ -201,8 +203,6 @@ class FeatureSpace:
         vocabulary: dict[str, int] = self.vocabulary_
         width = len(vocabulary)
         bigram_of, idf = self._small_tables()
-        lexicon_width = len(SIGNAL_NAMES) * len(LEXICON_CHANNELS)
-        column_of = {name: i * len(LEXICON_CHANNELS) for i, name in enumerate(SIGNAL_NAMES)}
         data: list[float] = []
         indices: list[int] = []
         indptr: list[int] = [0]
@@ -239,11 +239,7 @@ class FeatureSpace:
                 data.extend([value / norm for value in values])
                 indices.extend(ordered)
             if self.use_lexicon:
-                dense = [0.0] * lexicon_width
-                for match in analysis.matches:
-                    channel = 1 if match.negated else 2 if match.hypothetical else 0
-                    dense[column_of[match.signal] + channel] += match.weight
-                for column, weight in enumerate(dense):
+                for column, weight in enumerate(lexicon_weights(analysis)):
                     if weight != 0.0:
                         data.append(math.log1p(weight) * self.lexicon_scale)
                         indices.append(width + column)
@@ -318,17 +314,22 @@ class FeatureSpace:
         return (rebuild, (self.lexicon, self.vocabulary_, self.idf_))
 
     def _lexicon_block(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        width = len(SIGNAL_NAMES) * len(LEXICON_CHANNELS)
-        column_of = {name: i * len(LEXICON_CHANNELS) for i, name in enumerate(SIGNAL_NAMES)}
-        dense = np.zeros((len(analyses), width))
-        for row, analysis in enumerate(analyses):
-            for match in analysis.matches:
-                channel = 1 if match.negated else 2 if match.hypothetical else 0
-                dense[row, column_of[match.signal] + channel] += match.weight
+        weights = [weight for analysis in analyses for weight in lexicon_weights(analysis)]
+        dense = np.array(weights, dtype=np.float64).reshape(len(analyses), LEXICON_WIDTH)
         np.log1p(dense, out=dense)
         dense *= self.lexicon_scale
         rows, columns = np.nonzero(dense)
         return rows, columns, dense[rows, columns]
+
+
+def lexicon_weights(analysis: Analysis) -> list[float]:
+    """The summed weight of a sentence's matches per signal and channel (asserted, negated, hypothetical), in column
+    order: the lexicon block before its log1p and scale."""
+    weights = [0.0] * LEXICON_WIDTH
+    for match in analysis.matches:
+        channel = 1 if match.negated else 2 if match.hypothetical else 0
+        weights[_LEXICON_COLUMN_OF[match.signal] + channel] += match.weight
+    return weights
 
 
 def unit_rows(values: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:

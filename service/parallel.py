@@ -7,7 +7,7 @@ ahead). Workers ignore SIGINT: a Ctrl-C reaches the parent, which cancels what i
 finish and shuts the pool down.
 
 Workers start from a "forkserver": a clean process, started once, that imports the `preload` modules (the scoring
-stack: numpy, scipy, scikit-learn) and forks a worker per request, so the imports are paid once per run rather than
+stack: numpy, scipy, joblib) and forks a worker per request, so the imports are paid once per run rather than
 once per worker, and the workers share those pages. `start_forkserver` starts it, and its imports, ahead of the
 pool, so that they overlap with whatever the parent does before its first item is ready. Never plain "fork" of the
 parent: the parent runs polars' threads, and forking a multi-threaded process can deadlock. The preload must not
@@ -30,7 +30,7 @@ from service.errors import EscalationError
 T = TypeVar("T")
 R = TypeVar("R")
 
-SCORING_STACK = ("service.scoring",)  # a preload for scoring workers: numpy, scipy, scikit-learn, the scoring core
+SCORING_STACK = ("service.scoring",)  # a preload for scoring workers: numpy, scipy, joblib, the scoring core
 IN_FLIGHT_PER_WORKER = 2  # items queued per worker: one running, one ready to start, so no worker waits on the parent
 
 
