@@ -1,14 +1,16 @@
 """Batch scoring: the single-document path applied to chunks of rows, one output row per input row (or per sentence).
 
 A chunk (service.formats.Chunk) arrives as raw JSONL lines or as a polars frame. `ChunkScorer` turns it into input
-rows, scores the valid ones with one `Scorer.score_many` call, and builds the output frame with the fixed schema of
+rows, scores the valid ones with one `Scorer.score_many` call, and builds the output with the fixed schema of
 `output_schema`, the same for every chunk and every format. A row whose text is missing, not a string, empty or too
 long gets `error` set instead of scores; it is never dropped.
 
 Everything around the score_many call is paid again for every chunk, so it works a column at a time rather than a
-cell at a time: msgspec reads the JSONL lines and writes the evidence (json only what msgspec would do differently),
-numpy rounds the probabilities, and the name lists reach polars as joined strings that polars splits. The output stays
-byte for byte what json.loads, round() and json.dumps, cell by cell, give; tests/test_batch_columns.py holds it there.
+cell at a time: msgspec reads the JSONL lines, writes the evidence (json only what msgspec would do differently) and
+writes JSONL output straight from the columns; numpy rounds the probabilities; for the other formats the name lists
+reach polars as joined strings that polars splits. The output stays byte for byte what json.loads, round() and
+json.dumps, cell by cell, give, and JSONL what polars writes for the same frame; tests/test_batch_columns.py holds
+it there.
 
 Worker processes call `init_worker` once and then `score_in_worker` per chunk; each loads its own Scorer.
 """
@@ -190,32 +192,43 @@ Result = TypeVar("Result", DocumentScore, SentenceScore)
 
 
 class ChunkScorer:
-    """Scores chunks with one Scorer: one score_many call per chunk, one output frame per chunk."""
+    """Scores chunks with one Scorer: one score_many call per chunk, one output payload per chunk.
+
+    The scores become columns of plain values first (`Columns`); JSONL output is written from them directly as
+    msgspec lines, every other format goes through a polars frame. Both write the same bytes for JSONL, but the frame
+    costs some 25 us more per document, a twentieth of scoring it (tests/test_batch_columns.py holds them equal).
+    Kept columns of other types than text (from CSV or Parquet inputs) keep the frame, so polars formats them.
+    """
 
     def __init__(self, scorer: Scorer, options: BatchOptions) -> None:
         self.scorer = scorer
         self.options = options
         self.schema = options.schema()
+        self._as_lines = options.output_format == "jsonl" and all(
+            dtype == _TEXT for dtype in options.keep.values()
+        )
 
     def __call__(self, chunk: Chunk) -> Scored:
-        # score_many pauses the collector while it allocates its results; building the frame allocates more, and with
+        # score_many pauses the collector while it allocates its results; building the output allocates more, and with
         # the collector back on that would trigger collections walking all the results, which hold no cycles.
         with collector_paused():
             rows = read_rows(chunk, self.options)
-            frame, errors = self.score(rows)
-            payload = encode(frame, self.options.output_format)
-        return Scored(len(rows.ids), errors, frame.height, payload)
+            columns = self.score(rows)
+            if self._as_lines:
+                payload: bytes | pl.DataFrame = columns.jsonl(self.schema)
+            else:
+                payload = encode(columns.frame(self.schema), self.options.output_format)
+        return Scored(len(rows.ids), columns.errors, len(columns.ids), payload)
 
-    def score(self, rows: InputRows) -> tuple[pl.DataFrame, int]:
-        """The output frame of a chunk's rows, in input order, and how many rows have an error."""
+    def score(self, rows: InputRows) -> Columns:
+        """The output of a chunk's rows as columns, in input order."""
         outcomes = self._outcomes(rows)
-        errors = sum(isinstance(outcome, str) for outcome in outcomes)
         if not self.options.sentences:
-            return self._frame(rows.ids, rows.kept, outcomes, self._document_columns), errors
+            return self._columns(rows.ids, rows.kept, outcomes, self._document_columns, outcomes)
         source_rows, results = _sentence_rows(outcomes)  # the input row of every output row, to repeat ids and kept
         kept = rows.kept[source_rows] if self.options.keep and source_rows else rows.kept.clear()
         ids = [rows.ids[position] for position in source_rows]
-        return self._frame(ids, kept, results, self._sentence_columns), errors
+        return self._columns(ids, kept, results, self._sentence_columns, outcomes)
 
     def _outcomes(self, rows: InputRows) -> list[DocumentScore | str]:
         """Per input row: its scores, or the error that stands in for them."""
@@ -259,58 +272,108 @@ class ChunkScorer:
         except Exception as exc:  # any failure becomes this row's error; the run goes on
             return f"scoring failed: {type(exc).__name__}: {exc}"
 
-    def _frame(
-        self,
+    @staticmethod
+    def _columns(
         ids: list[str],
         kept: pl.DataFrame,
         results: Sequence[Result | str],
-        score_columns: Callable[[list[Result]], dict[str, pl.Series]],
-    ) -> pl.DataFrame:
+        score_columns: Callable[[list[Result]], dict[str, ColumnValues]],
+        outcomes: Sequence[DocumentScore | str],
+    ) -> Columns:
         """One output row per result: scores from the scored ones, `error` from the others."""
         messages = [result if isinstance(result, str) else None for result in results]
-        scores: pl.DataFrame
-        if messages.count(None) == len(results):  # the usual case: every row scored
-            scores = self._score_frame(score_columns(cast(list[Result], results)))
-        else:  # spread the scored rows out, with nulls in the rows of errors
-            scored_at = [position for position, message in enumerate(messages) if message is None]
-            scores = self._score_frame(score_columns([cast(Result, results[position]) for position in scored_at]))
-            places: list[int | None] = [None] * len(results)
-            for row, position in enumerate(scored_at):
-                places[position] = row
-            scores = scores.select(pl.all().gather(pl.Series(places, dtype=pl.UInt32)))
-        errors = pl.Series("error", messages, dtype=_TEXT)
-        return pl.DataFrame([pl.Series("id", ids, dtype=_TEXT), *kept.get_columns(), *scores.get_columns(), errors])
+        scored = [result for result in results if not isinstance(result, str)]
+        errors = sum(isinstance(outcome, str) for outcome in outcomes)
+        return Columns(ids, kept, score_columns(cast(list[Result], scored)), messages, errors)
 
-    def _score_frame(self, columns: dict[str, pl.Series]) -> pl.DataFrame:
-        return pl.DataFrame([columns[name] for name in self.schema if name in columns])
-
-    def _document_columns(self, scores: list[DocumentScore]) -> dict[str, pl.Series]:
+    def _document_columns(self, scores: list[DocumentScore]) -> dict[str, ColumnValues]:
         probabilities = [
             (score.risk, score.deescalation, *[signal.probability for signal in _in_signal_order(score.signals)])
             for score in scores
         ]
-        columns = _rounded_columns(("risk", "deescalation", *SIGNAL_NAMES), probabilities)
-        columns["level"] = pl.Series("level", [score.level for score in scores], dtype=_TEXT)
-        columns["signals"] = _name_lists("signals", [score.flagged_signals for score in scores])
-        columns["actors"] = _name_lists("actors", [score.actor_names for score in scores])
+        columns: dict[str, ColumnValues] = dict(_rounded(("risk", "deescalation", *SIGNAL_NAMES), probabilities))
+        columns["level"] = [score.level for score in scores]
+        columns["signals"] = [score.flagged_signals for score in scores]
+        columns["actors"] = [score.actor_names for score in scores]
         if self.options.evidence:
-            columns["evidence"] = _evidence_column([document_evidence(score) for score in scores])
+            columns["evidence"] = [_evidence_json(document_evidence(score)) for score in scores]
         return columns
 
-    def _sentence_columns(self, sentences: list[SentenceScore]) -> dict[str, pl.Series]:
-        columns = {
-            "sentence": pl.Series("sentence", [sentence.index for sentence in sentences], dtype=pl.Int64),
-            "begin": pl.Series("begin", [sentence.begin for sentence in sentences], dtype=pl.Int64),
-            "end": pl.Series("end", [sentence.end for sentence in sentences], dtype=pl.Int64),
-            "sentence_text": pl.Series("sentence_text", [sentence.text for sentence in sentences], dtype=_TEXT),
+    def _sentence_columns(self, sentences: list[SentenceScore]) -> dict[str, ColumnValues]:
+        columns: dict[str, ColumnValues] = {
+            "sentence": [sentence.index for sentence in sentences],
+            "begin": [sentence.begin for sentence in sentences],
+            "end": [sentence.end for sentence in sentences],
+            "sentence_text": [sentence.text for sentence in sentences],
         }
         probabilities = [_in_sentence_order(sentence.probabilities) for sentence in sentences]
-        columns |= _rounded_columns(("escalatory", "deescalatory", *SIGNAL_NAMES), probabilities)
-        columns["signals"] = _name_lists("signals", [sentence.signals for sentence in sentences])
-        columns["actors"] = _name_lists("actors", [sentence.actor_names for sentence in sentences])
+        columns |= _rounded(("escalatory", "deescalatory", *SIGNAL_NAMES), probabilities)
+        columns["signals"] = [sentence.signals for sentence in sentences]
+        columns["actors"] = [sentence.actor_names for sentence in sentences]
         if self.options.evidence:
-            columns["evidence"] = _evidence_column([sentence_evidence(sentence) for sentence in sentences])
+            columns["evidence"] = [_evidence_json(sentence_evidence(sentence)) for sentence in sentences]
         return columns
+
+
+# A score column's values for the scored rows: rounded floats as an array, name lists as tuples, evidence as JSON
+# bytes, anything else as a list of the cells.
+ColumnValues = np.ndarray | list[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """A scored chunk's output rows, column by column, before they become a frame or JSONL lines."""
+
+    ids: list[str]
+    kept: pl.DataFrame
+    scores: dict[str, ColumnValues]  # for the rows whose message is None, in order
+    messages: list[str | None]  # per output row: its error, or None for a scored row
+    errors: int  # input rows with an error
+
+    def frame(self, schema: pl.Schema) -> pl.DataFrame:
+        names = [name for name in schema if name in self.scores]
+        scores = pl.DataFrame([_series(name, self.scores[name], schema[name]) for name in names])
+        if self.messages.count(None) != len(self.messages):  # spread the scored rows out, nulls in the rows of errors
+            places: list[int | None] = [None] * len(self.messages)
+            for row, position in enumerate(i for i, message in enumerate(self.messages) if message is None):
+                places[position] = row
+            scores = scores.select(pl.all().gather(pl.Series(places, dtype=pl.UInt32)))
+        errors = pl.Series("error", self.messages, dtype=_TEXT)
+        ids = pl.Series("id", self.ids, dtype=_TEXT)
+        return pl.DataFrame([ids, *self.kept.get_columns(), *scores.get_columns(), errors])
+
+    def jsonl(self, schema: pl.Schema) -> bytes:
+        """The rows as JSON lines, byte for byte what polars writes for `frame()` (kept columns must be text)."""
+        names = list(schema)
+        front = [self.ids, *(self.kept.get_column(name).to_list() for name in self.kept.columns)]
+        score_names = [name for name in names if name in self.scores]
+        scored = zip(*(_plain(self.scores[name]) for name in score_names), strict=True)
+        blank = (None,) * len(score_names)
+        records = [
+            dict(zip(names, (*cells, *(blank if message is not None else next(scored)), message), strict=True))
+            for cells, message in zip(zip(*front, strict=True), self.messages, strict=True)
+        ]
+        return _encode_lines(records)
+
+
+_encode_lines = msgspec.json.Encoder().encode_lines
+
+
+def _plain(values: ColumnValues) -> list[Any]:
+    """A score column's cells as JSON-ready Python values."""
+    if isinstance(values, np.ndarray):
+        return values.tolist()  # type: ignore[no-any-return]
+    if values and isinstance(values[0], bytes):
+        return [value.decode() for value in values]
+    return values
+
+
+def _series(name: str, values: ColumnValues, dtype: pl.DataType) -> pl.Series:
+    if dtype == _NAMES:
+        return _name_lists(name, cast(list[tuple[str, ...]], values))
+    if isinstance(values, list) and values and isinstance(values[0], bytes):  # evidence: JSON bytes, valid UTF-8
+        return pl.Series(name, values, dtype=pl.Binary()).cast(_TEXT)
+    return pl.Series(name, values, dtype=dtype)
 
 
 def _sentence_rows(outcomes: list[DocumentScore | str]) -> tuple[list[int], list[SentenceScore | str]]:
@@ -353,7 +416,7 @@ _SURE_BELOW = 1e3
 _TIE_MARGIN = 1e-6
 
 
-def _rounded_columns(names: Sequence[str], rows: list[tuple[float, ...]]) -> dict[str, pl.Series]:
+def _rounded(names: Sequence[str], rows: list[tuple[float, ...]]) -> dict[str, np.ndarray]:
     """Float columns from rows of values, every value rounded to DECIMALS exactly as `round` rounds it."""
     values = np.fromiter(chain.from_iterable(rows), np.float64, len(rows) * len(names)).reshape(len(rows), len(names))
     with np.errstate(over="ignore", invalid="ignore"):  # huge, infinite and nan values are among the unsure
@@ -362,12 +425,7 @@ def _rounded_columns(names: Sequence[str], rows: list[tuple[float, ...]]) -> dic
         unsure = ~(np.abs(values) < _SURE_BELOW) | (np.abs(scaled - np.floor(scaled) - 0.5) < _TIE_MARGIN)
     for row, column in zip(*np.nonzero(unsure), strict=True):
         columns[column, row] = round(rows[row][column], DECIMALS)
-    return {name: pl.Series(name, column, dtype=_FLOAT) for name, column in zip(names, columns, strict=True)}
-
-
-def _evidence_column(evidence: list[dict[str, Any]]) -> pl.Series:
-    encoded = [_evidence_json(item) for item in evidence]
-    return pl.Series("evidence", encoded, dtype=pl.Binary()).cast(_TEXT)  # both encoders write valid UTF-8 only
+    return dict(zip(names, columns, strict=True))
 
 
 def _evidence_json(evidence: dict[str, Any]) -> bytes:
@@ -409,7 +467,7 @@ def _number(value: float) -> float | msgspec.Raw:
 def sentence_evidence(sentence: SentenceScore) -> dict[str, Any]:
     """Why a sentence scored as it did: lexicon matches, actor mentions and the model terms behind each flag.
 
-    For `_evidence_column`: its floats are `_number`s.
+    For `_evidence_json`: its floats are `_number`s.
     """
     return {
         "index": sentence.index,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -22,15 +23,16 @@ from service.batch import (
     DECIMALS,
     BatchOptions,
     ChunkScorer,
-    _evidence_column,
+    _evidence_json,
     _name_lists,
     _number,
-    _rounded_columns,
+    _rounded,
     document_evidence,
     read_rows,
     sentence_evidence,
 )
-from service.formats import Chunk
+from service.formats import TEXT as TEXT_COLUMN
+from service.formats import Chunk, encode
 from service.scoring import Scorer
 from service.signals import SIGNAL_NAMES
 from service.types import DocumentScore
@@ -47,23 +49,23 @@ def same_float(a: float, b: float) -> bool:
 @given(st.lists(FLOATS, min_size=3, max_size=30).map(lambda values: values[: len(values) // 3 * 3]))
 def test_rounded_columns_round_every_value_as_round_does(values: list[float]) -> None:
     rows = [tuple(values[i : i + 3]) for i in range(0, len(values), 3)]
-    columns = _rounded_columns(("a", "b", "c"), rows)
+    columns = _rounded(("a", "b", "c"), rows)
     for index, name in enumerate("abc"):
-        got = columns[name].to_list()
+        got = columns[name].tolist()
         assert all(same_float(g, round(row[index], DECIMALS)) for g, row in zip(got, rows, strict=True))
 
 
 def test_rounded_columns_take_every_awkward_value_without_a_warning() -> None:
     values = [*AWKWARD, *TIES, 1e308, -1e308, math.inf, -math.inf, math.nan]
-    got = _rounded_columns(("value",), [(value,) for value in values])["value"].to_list()
+    got = _rounded(("value",), [(value,) for value in values])["value"].tolist()
     assert all(same_float(g, round(value, DECIMALS)) for g, value in zip(got, values, strict=True))
 
 
 def test_rounded_columns_of_no_rows_are_empty_float_columns() -> None:
-    columns = _rounded_columns(("a", "b"), [])
-    assert [(series.name, series.dtype, series.len()) for series in columns.values()] == [
-        ("a", pl.Float64, 0),
-        ("b", pl.Float64, 0),
+    columns = _rounded(("a", "b"), [])
+    assert [(name, column.dtype, column.shape) for name, column in columns.items()] == [
+        ("a", np.float64, (0,)),
+        ("b", np.float64, (0,)),
     ]
 
 
@@ -86,12 +88,12 @@ def test_evidence_json_is_what_json_dumps_writes(values: list[float], text: str,
     numbers = [_number(value) for value in values]
     assert all(same_float(plain(got), round(value, DECIMALS)) for got, value in zip(numbers, values, strict=True))
     evidence = {"numbers": numbers, "nested": [{"text": text, "n": number, "flag": True, "cue": None}], "empty": {}}
-    assert _evidence_column([evidence]).item() == json.dumps(plain(evidence), ensure_ascii=False)
+    assert _evidence_json(evidence).decode() == json.dumps(plain(evidence), ensure_ascii=False)
 
 
 def test_evidence_json_writes_numpy_floats_as_json_dumps_does() -> None:
     evidence = {"a": np.float64(0.25), "b": _number(np.float64(0.1234567)), "c": _number(np.float64(3e-9))}
-    assert _evidence_column([evidence]).item() == json.dumps(plain(evidence), ensure_ascii=False)
+    assert _evidence_json(evidence).decode() == json.dumps(plain(evidence), ensure_ascii=False)
 
 
 @pytest.mark.parametrize(
@@ -233,6 +235,43 @@ def test_output_frame_is_the_cell_by_cell_frame(scorer: Scorer, sentences: bool,
     reference = pl.DataFrame([{name: row.get(name) for name in schema} for row in expected], schema=schema)
     assert isinstance(scored.payload, pl.DataFrame) and scored.payload.equals(reference)
     assert (scored.rows, scored.errors, scored.output_rows) == (len(records), len(errors), len(expected))
+
+
+AWKWARD_TEXT = ["quote \" backslash \\ tab \t", "\x00\x1f\x7f\u2028\u2029", "ünïcödé 中文 😀", "</script>"]
+
+
+@pytest.mark.parametrize("sentences", [False, True])
+@pytest.mark.parametrize("evidence", [False, True])
+def test_jsonl_lines_are_what_polars_writes_for_the_frame(scorer: Scorer, sentences: bool, evidence: bool) -> None:
+    records: list[Any] = [{"id": f"{i} {text}", "text": text, "src": text} for i, text in enumerate(TEXTS)]
+    records += [{"id": text, "text": f"{text} Rebels shelled the town.", "src": text} for text in AWKWARD_TEXT]
+    records[2:2] = [{"id": "empty", "text": ""}, {"id": 3.5, "text": None, "src": [1, "x"]}, "not an object", "{"]
+    lines = tuple((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)).encode() + b"\n" for r in records)
+    chunk = Chunk("in.jsonl", 1, 1, lines=lines)
+    options = BatchOptions(keep={"src": pl.String()}, sentences=sentences, evidence=evidence, output_format="jsonl")
+    chunk_scorer = ChunkScorer(scorer, options)
+    columns = chunk_scorer.score(read_rows(chunk, options))
+    scored = chunk_scorer(chunk)
+    assert isinstance(scored.payload, bytes) and scored.payload == encode(columns.frame(options.schema()), "jsonl")
+    assert scored.payload.count(b"\n") == scored.output_rows > len(records) - 4
+
+
+@pytest.mark.parametrize("sentences", [False, True])
+def test_jsonl_lines_of_a_chunk_of_errors_only_are_what_polars_writes(scorer: Scorer, sentences: bool) -> None:
+    chunk = Chunk("in.jsonl", 1, 1, lines=(b"[]\n", b'{"text": " "}\n'))
+    options = BatchOptions(sentences=sentences, output_format="jsonl")
+    columns = ChunkScorer(scorer, options).score(read_rows(chunk, options))
+    payload = ChunkScorer(scorer, options)(chunk).payload
+    assert payload == encode(columns.frame(options.schema()), "jsonl")
+    assert [json.loads(line)["risk" if not sentences else "escalatory"] for line in payload.splitlines()] == [None] * 2
+
+
+def test_jsonl_output_with_kept_columns_of_other_types_goes_through_polars(scorer: Scorer) -> None:
+    frame = pl.DataFrame({TEXT_COLUMN: TEXTS[:2], "when": [date(2024, 1, 2), None]})
+    options = BatchOptions(keep={"when": pl.Date()}, output_format="jsonl")
+    payload = ChunkScorer(scorer, options)(Chunk("in.parquet", 1, 1, frame=frame)).payload
+    assert isinstance(payload, bytes)
+    assert [json.loads(line)["when"] for line in payload.splitlines()] == ["2024-01-02", None]
 
 
 def test_csv_cells_hold_the_joined_names(scorer: Scorer) -> None:
