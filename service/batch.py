@@ -18,7 +18,6 @@ Worker processes call `init_worker` once and then `score_in_worker` per chunk; e
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -196,7 +195,8 @@ class ChunkScorer:
 
     The scores become columns of plain values first (`Columns`); JSONL output is written from them directly as
     msgspec lines, every other format goes through a polars frame. Both write the same bytes for JSONL, but the frame
-    costs some 25 us more per document, a twentieth of scoring it (tests/test_batch_columns.py holds them equal).
+    and polars' writer cost 6-15 us more per document on one polars thread, ~25 us on two, against ~500 us to score
+    it (tests/test_batch_columns.py holds the two equal).
     Kept columns of other types than text (from CSV or Parquet inputs) keep the frame, so polars formats them.
     """
 
@@ -223,12 +223,13 @@ class ChunkScorer:
     def score(self, rows: InputRows) -> Columns:
         """The output of a chunk's rows as columns, in input order."""
         outcomes = self._outcomes(rows)
+        errors = sum(isinstance(outcome, str) for outcome in outcomes)
         if not self.options.sentences:
-            return self._columns(rows.ids, rows.kept, outcomes, self._document_columns, outcomes)
+            return self._columns(rows.ids, rows.kept, outcomes, self._document_columns, errors)
         source_rows, results = _sentence_rows(outcomes)  # the input row of every output row, to repeat ids and kept
         kept = rows.kept[source_rows] if self.options.keep and source_rows else rows.kept.clear()
         ids = [rows.ids[position] for position in source_rows]
-        return self._columns(ids, kept, results, self._sentence_columns, outcomes)
+        return self._columns(ids, kept, results, self._sentence_columns, errors)
 
     def _outcomes(self, rows: InputRows) -> list[DocumentScore | str]:
         """Per input row: its scores, or the error that stands in for them."""
@@ -278,12 +279,11 @@ class ChunkScorer:
         kept: pl.DataFrame,
         results: Sequence[Result | str],
         score_columns: Callable[[list[Result]], dict[str, ColumnValues]],
-        outcomes: Sequence[DocumentScore | str],
+        errors: int,
     ) -> Columns:
         """One output row per result: scores from the scored ones, `error` from the others."""
         messages = [result if isinstance(result, str) else None for result in results]
         scored = [result for result in results if not isinstance(result, str)]
-        errors = sum(isinstance(outcome, str) for outcome in outcomes)
         return Columns(ids, kept, score_columns(cast(list[Result], scored)), messages, errors)
 
     def _document_columns(self, scores: list[DocumentScore]) -> dict[str, ColumnValues]:
@@ -527,7 +527,8 @@ def init_worker(model_path: Path | None, options: BatchOptions) -> None:
     chunks. A load error is kept and raised by the first chunk, so that it reaches the caller with its message (an
     initializer's own exception only breaks the pool)."""
     global _worker, _load_error
-    os.environ.setdefault("POLARS_MAX_THREADS", "1")  # the processes already use every core
+    # POLARS_MAX_THREADS is set by `escalation score` before the forkserver starts: here it would come too late,
+    # since polars starts its threads when imported, and this module imports it.
     try:
         from threadpoolctl import threadpool_limits
 
