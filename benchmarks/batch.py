@@ -5,7 +5,9 @@
 1. Generates a JSONL corpus of news-like documents (3-12 sentences drawn from the seed articles and the fixture
    corpora, with id, date and source) of at least --size-mb, and a --small-mb prefix of it.
 2. Measures the in-process, one-core rate of `Scorer.score_many` on a sample of the corpus (model load excluded),
-   before and after every CLI run; each run is compared with the mean of the two measurements around it.
+   before and after every CLI run; each run is compared with the mean of the two measurements around it. The same
+   for `Scorer.summarise_many`, which the CLI calls for its default output (document rows without --evidence):
+   score_many's rate is the baseline the issue names, summarise_many's shows the parallel efficiency.
 3. Runs `escalation score CORPUS -o OUT.jsonl` with 1 and 2 workers, wall clock from process start to exit (so
    imports, worker start-up and model loads are included), polling the peak RSS of the whole process tree.
 4. Runs 2 workers on the small corpus too: peak RSS at two input sizes shows whether memory grows with the input.
@@ -41,6 +43,9 @@ from service.text import normalise, split_sentences  # noqa: E402
 SEED = 20240101
 SOURCES = ("wire", "newspaper", "broadcast", "statement", "blog")
 SAMPLE_DOCUMENTS = 10_000  # in-process sample: ~15 s, long enough to average out short bursts of other load
+# The issue's baseline, and the Scorer call behind the CLI's default output (document rows without --evidence), which
+# skips score_many's per-sentence records: the ratio to the first is the target, to the second the parallel efficiency.
+IN_PROCESS = ("score_many", "summarise_many")
 POLL_SECONDS = 0.25  # RSS sampling period; cheap enough (a few /proc reads) not to slow the run measured
 
 
@@ -93,8 +98,9 @@ def prefix(source: Path, path: Path, megabytes: float) -> tuple[int, int]:
     return documents, written
 
 
-def in_process_rate(model: Path, corpus: Path) -> tuple[int, int, float, float]:
-    """(documents, bytes, seconds, CPU seconds) of score_many over a sample, in chunks of the CLI's size, one core."""
+def in_process_rate(model: Path, corpus: Path, method: str = "score_many") -> tuple[int, int, float, float]:
+    """(documents, bytes, seconds, CPU seconds) of a Scorer method (score_many, or summarise_many: the work behind the
+    CLI's default document rows) over a sample, in chunks of the CLI's size, one core."""
     lines: list[bytes] = []
     with corpus.open("rb") as handle:
         for line in handle:
@@ -103,10 +109,11 @@ def in_process_rate(model: Path, corpus: Path) -> tuple[int, int, float, float]:
                 break
     texts = [json.loads(line)["text"] for line in lines]
     scorer = Scorer.load(model)
-    scorer.score_many(texts[:8])  # warm-up: first-call costs are not throughput
+    score = getattr(scorer, method)
+    score(texts[:8])  # warm-up: first-call costs are not throughput
     started, cpu_started = time.perf_counter(), time.process_time()
     for offset in range(0, len(texts), CHUNK_DOCUMENTS):
-        scorer.score_many(texts[offset : offset + CHUNK_DOCUMENTS])
+        score(texts[offset : offset + CHUNK_DOCUMENTS])
     return len(texts), sum(map(len, lines)), time.perf_counter() - started, time.process_time() - cpu_started
 
 
@@ -227,15 +234,18 @@ def main() -> int:
     # The in-process rate is measured before and after every CLI run, and each run is compared with the mean of the
     # two around it: the CPU speed of these shared machines drifts by up to 2x over minutes, and a single early
     # measurement made every ratio a comparison of two different machines.
-    def measure() -> tuple[float, float]:
-        """(documents per second, CPU seconds per document) of in-process score_many, one core."""
-        steal_before = steal_ticks()
-        sample, sample_bytes, seconds, cpu_seconds = in_process_rate(args.model, big)
-        print(f"in-process Scorer.score_many, 1 core: {sample:,} documents in {seconds:.1f} s = "
-              f"{sample / seconds:,.0f} docs/s, {sample_bytes / 1e6 / seconds:.2f} MB/s "
-              f"({cpu_seconds / sample * 1000:.3f} CPU ms per document); load average {os.getloadavg()[0]:.1f}, "
-              f"hypervisor steal {stolen_share(steal_before, steal_ticks()):.0%}")
-        return sample / seconds, cpu_seconds / sample
+    def measure() -> dict[str, tuple[float, float]]:
+        """Per Scorer method, (documents per second, CPU seconds per document) in-process on one core."""
+        rates = {}
+        for method in IN_PROCESS:
+            steal_before = steal_ticks()
+            sample, sample_bytes, seconds, cpu_seconds = in_process_rate(args.model, big, method)
+            print(f"in-process Scorer.{method}, 1 core: {sample:,} documents in {seconds:.1f} s = "
+                  f"{sample / seconds:,.0f} docs/s, {sample_bytes / 1e6 / seconds:.2f} MB/s "
+                  f"({cpu_seconds / sample * 1000:.3f} CPU ms per document); load average {os.getloadavg()[0]:.1f}, "
+                  f"hypervisor steal {stolen_share(steal_before, steal_ticks()):.0%}")
+            rates[method] = (sample / seconds, cpu_seconds / sample)
+        return rates
 
     before = measure()
     peaks: dict[int, float] = {}
@@ -243,13 +253,15 @@ def main() -> int:
         result = run_cli(args.model, big, workdir / f"scored-{workers}.jsonl", workers)
         assert result["rows"] == documents, f"{result['rows']} output rows for {documents} input rows"
         after = measure()
-        base = (before[0] + after[0]) / 2
-        base_cpu = (before[1] + after[1]) / 2
+        base = {method: (before[method][0] + after[method][0]) / 2 for method in IN_PROCESS}
+        base_cpu = {method: (before[method][1] + after[method][1]) / 2 for method in IN_PROCESS}
         rate = float(result["rows"]) / float(result["seconds"])
         peaks[workers] = float(result["peak_mb"])
         print(f"escalation score --workers {workers}: {int(result['rows']):,} rows in {result['seconds']:.1f} s = "
               f"{rate:,.0f} rows/s, {size / 1e6 / float(result['seconds']):.2f} MB/s, "
-              f"{rate / base:.2f}x the in-process rate around it ({base:,.0f} docs/s); "
+              f"{rate / base['score_many']:.2f}x the in-process score_many rate around it "
+              f"({base['score_many']:,.0f} docs/s), {rate / base['summarise_many']:.2f}x that of summarise_many, "
+              f"the same work ({base['summarise_many']:,.0f} docs/s); "
               f"peak RSS {result['peak_mb']:,.0f} MB (all processes)")
         print(f"    summary line: {result['summary']}; 5-minute load average at the end {result['load']:.1f} "
               f"(above {cores} means other processes were competing for the cores)")
@@ -257,9 +269,11 @@ def main() -> int:
         per_row = cpu_total / float(result["rows"])
         # CPU time does not count time stolen by the hypervisor, so this bound holds whatever the neighbours do.
         print(f"    CPU: parent {result['cpu_parent']:.1f} s + forkserver and workers {result['cpu_children']:.1f} s "
-              f"= {per_row * 1000:.3f} ms per row, in-process {base_cpu * 1000:.3f} ms per document; "
-              f"on {workers} uncontended core(s) the run could reach at most {workers * base_cpu / per_row:.2f}x "
-              f"the one-core rate; hypervisor steal during the run {result['stolen']:.0%}")
+              f"= {per_row * 1000:.3f} ms per row; in-process score_many {base_cpu['score_many'] * 1000:.3f}, "
+              f"summarise_many {base_cpu['summarise_many'] * 1000:.3f} ms per document; on {workers} uncontended "
+              f"core(s) the run could reach at most {workers * base_cpu['score_many'] / per_row:.2f}x the one-core "
+              f"score_many rate ({workers * base_cpu['summarise_many'] / per_row:.2f}x summarise_many's); "
+              f"hypervisor steal during the run {result['stolen']:.0%}")
         (workdir / f"scored-{workers}.jsonl").unlink()
         before = after
 

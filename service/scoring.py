@@ -24,7 +24,15 @@ from service.model import Artifact, load_artifact
 from service.settings import Settings
 from service.signals import HEADS, SIGNAL_NAMES
 from service.text import NormalisedText, normalise, split_sentences
-from service.types import ActorMention, DocumentScore, Match, Sentence, SentenceScore, TermContribution
+from service.types import (
+    ActorMention,
+    DocumentScore,
+    DocumentSummaries,
+    Match,
+    Sentence,
+    SentenceScore,
+    TermContribution,
+)
 
 TOP_TERMS: Final = 5  # model terms reported per flagged signal and sentence
 # Sentences featurised and scored per pass. Bounded so that the per-sentence analyses of a huge batch die young
@@ -75,6 +83,36 @@ class Scorer:
                 results.extend(self._score_chunk(chunk, cut, explain))
         return results
 
+    def summarise_many(self, texts: Sequence[str], thresholds: dict[str, float] | None = None) -> DocumentSummaries:
+        """score_many's document-level answers (each head's maximum, the flags, the actors' names) without building
+        the per-sentence records they come from, which cost about a sixth of score_many's time; the same arithmetic,
+        so the same numbers (tests hold the two equal)."""
+        for position, text in enumerate(texts):
+            self.check_text(text, position if len(texts) > 1 else None)
+        cut = self._thresholds_with(thresholds)
+        maxima: list[np.ndarray] = []
+        actors: list[tuple[str, ...]] = []
+        sizes: list[int] = []
+        with collector_paused():
+            for chunk in _chunks(texts):
+                analyses = self._analyses(chunk)
+                data, indices, indptr = self._featurizer.rows(analyses)
+                chunk_sizes = [len(sentences) for _, sentences in chunk]
+                maxima.append(document_maxima(self._heads.predict_proba_rows(data, indices, indptr), chunk_sizes))
+                row = 0
+                for _, sentences in chunk:
+                    names: dict[str, None] = {}
+                    for sentence in sentences:
+                        analysis = analyses[row]
+                        for mention in self.gazetteer.find_tokens(sentence.text, analysis.folded, analysis.offsets):
+                            names[mention.canonical] = None
+                        row += 1
+                    actors.append(tuple(names))
+                sizes.extend(chunk_sizes)
+        table = np.concatenate(maxima) if maxima else np.zeros((0, len(HEADS)))
+        flagged = table[:, : len(SIGNAL_NAMES)] >= cut[: len(SIGNAL_NAMES)]
+        return DocumentSummaries(table, flagged, actors, sizes)
+
     def check_text(self, text: object, position: int | None = None) -> None:
         """Raise InputError unless `text` is a non-blank string within the length limit."""
         where = f"document {position}: " if position is not None else ""
@@ -99,12 +137,7 @@ class Scorer:
         self, chunk: list[tuple[NormalisedText, list[Sentence]]], cut: np.ndarray, explain: bool
     ) -> list[DocumentScore]:
         """All sentences of a few documents through the featurizer and the heads in one call each."""
-        analyses: list[Analysis] = []
-        for document, sentences in chunk:
-            if document.same_offsets:  # normalising kept every offset: matches get document offsets at once
-                analyses.extend([self.lexicon.analyze(s.text, s.begin, document.original) for s in sentences])
-            else:
-                analyses.extend([self.lexicon.analyze(s.text) for s in sentences])
+        analyses = self._analyses(chunk)
         data, indices, indptr = self._featurizer.rows(analyses)
         probabilities = self._heads.predict_proba_rows(data, indices, indptr)
         maxima = document_maxima(probabilities, [len(sentences) for _, sentences in chunk]).tolist()
@@ -126,6 +159,16 @@ class Scorer:
             actors = tuple(mention for sentence in scored for mention in sentence.actors)
             results.append(aggregate(tuple(scored), document_maximum, thresholds, actors))
         return results
+
+    def _analyses(self, chunk: list[tuple[NormalisedText, list[Sentence]]]) -> list[Analysis]:
+        """The lexicon analysis of every sentence of the chunk, in order."""
+        analyses: list[Analysis] = []
+        for document, sentences in chunk:
+            if document.same_offsets:  # normalising kept every offset: matches get document offsets at once
+                analyses.extend([self.lexicon.analyze(s.text, s.begin, document.original) for s in sentences])
+            else:
+                analyses.extend([self.lexicon.analyze(s.text) for s in sentences])
+        return analyses
 
     def _sentence_score(
         self,

@@ -11,7 +11,10 @@ calling it from the compiled core (setup.py) cost three times as much (0.55 us a
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Sentence(NamedTuple):
@@ -113,3 +116,13 @@ class DocumentScore(NamedTuple):
 
 def canonical_names(mentions: tuple[ActorMention, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys([mention.canonical for mention in mentions])) if mentions else ()
+
+
+class DocumentSummaries(NamedTuple):
+    """What score_many says about documents as wholes, without their per-sentence records (Scorer.summarise_many):
+    for callers that write only document-level columns, like the batch CLI without --sentences or --evidence."""
+
+    maxima: np.ndarray  # (documents, heads): per document, each head's highest sentence probability, HEADS order
+    flagged: np.ndarray  # (documents, signals), bool: the signal's maximum reaches its flag threshold
+    actors: list[tuple[str, ...]]  # per document, canonical actor names in order of first mention, without repeats
+    sentences: list[int]  # per document, its number of sentences

@@ -10,7 +10,7 @@ import io
 import json
 import math
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import numpy as np
@@ -49,7 +49,7 @@ def same_float(a: float, b: float) -> bool:
 @given(st.lists(FLOATS, min_size=3, max_size=30).map(lambda values: values[: len(values) // 3 * 3]))
 def test_rounded_columns_round_every_value_as_round_does(values: list[float]) -> None:
     rows = [tuple(values[i : i + 3]) for i in range(0, len(values), 3)]
-    columns = _rounded(("a", "b", "c"), rows)
+    columns = _rounded(("a", "b", "c"), np.array(rows))
     for index, name in enumerate("abc"):
         got = columns[name].tolist()
         assert all(same_float(g, round(row[index], DECIMALS)) for g, row in zip(got, rows, strict=True))
@@ -57,12 +57,12 @@ def test_rounded_columns_round_every_value_as_round_does(values: list[float]) ->
 
 def test_rounded_columns_take_every_awkward_value_without_a_warning() -> None:
     values = [*AWKWARD, *TIES, 1e308, -1e308, math.inf, -math.inf, math.nan]
-    got = _rounded(("value",), [(value,) for value in values])["value"].tolist()
+    got = _rounded(("value",), np.array(values).reshape(-1, 1))["value"].tolist()
     assert all(same_float(g, round(value, DECIMALS)) for g, value in zip(got, values, strict=True))
 
 
 def test_rounded_columns_of_no_rows_are_empty_float_columns() -> None:
-    columns = _rounded(("a", "b"), [])
+    columns = _rounded(("a", "b"), np.zeros((0, 2)))
     assert [(name, column.dtype, column.shape) for name, column in columns.items()] == [
         ("a", np.float64, (0,)),
         ("b", np.float64, (0,)),
@@ -284,3 +284,45 @@ def test_csv_cells_hold_the_joined_names(scorer: Scorer) -> None:
     joined = parquet.payload.select(pl.col("signals", "actors").list.join(";"))
     assert cells.select("signals", "actors").fill_null("").equals(joined.fill_null(""))
     assert cells["signals"][-1] is None and cells["error"][-1] == "text is missing"
+
+
+class FailingOn:
+    """The scorer, except that scoring any batch holding a text with `poison` raises (the compiled Scorer's methods
+    cannot be patched)."""
+
+    def __init__(self, scorer: Scorer, poison: str) -> None:
+        self.scorer, self.poison = scorer, poison
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.scorer, name)
+
+    def _check(self, texts: list[str]) -> None:
+        if any(self.poison in text for text in texts):
+            raise RuntimeError("boom")
+
+    def score_many(self, texts: list[str], **options: Any) -> Any:
+        self._check(texts)
+        return self.scorer.score_many(texts, **options)
+
+    def summarise_many(self, texts: list[str], **options: Any) -> Any:
+        self._check(texts)
+        return self.scorer.summarise_many(texts, **options)
+
+
+@pytest.mark.parametrize("evidence", [False, True])
+@pytest.mark.parametrize("texts", [[], TEXTS[:1], TEXTS], ids=["only-row", "one-other", "among-others"])
+def test_a_text_that_fails_to_score_costs_only_its_own_row(scorer: Scorer, evidence: bool, texts: list[str]) -> None:
+    records = [{"id": str(i), "text": text} for i, text in enumerate(texts)]
+    records.insert(len(texts) // 2, {"id": "bad", "text": "POISON: rockets hit the base."})
+    lines = tuple(json.dumps(record).encode() + b"\n" for record in records)
+    options = BatchOptions(evidence=evidence, output_format="parquet")
+    scored = ChunkScorer(cast(Scorer, FailingOn(scorer, "POISON")), options)(Chunk("in.jsonl", 1, 1, lines=lines))
+    assert isinstance(scored.payload, pl.DataFrame) and (scored.rows, scored.errors) == (len(records), 1)
+    rows = scored.payload.to_dicts()
+    assert [row["id"] for row in rows] == [record["id"] for record in records]
+    for row, record in zip(rows, records, strict=True):
+        if record["id"] == "bad":
+            assert row["error"] == "scoring failed: RuntimeError: boom" and row["risk"] is None
+        else:
+            expected = reference_cells(scorer.score_many([record["text"]], explain=evidence)[0], evidence)
+            assert row["error"] is None and {name: row[name] for name in expected} == expected

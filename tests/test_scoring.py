@@ -128,3 +128,38 @@ def test_actor_names_are_canonical_in_order_of_first_mention_without_repeats(sco
     assert [mention.canonical for mention in first.actors] == ["Iran", "United States", "Iran"]
     assert first.actor_names == ("Iran", "United States") and second.actor_names == ()
     assert document.actor_names == ("Iran", "United States")
+
+
+def test_summaries_are_score_many_without_the_sentence_records(scorer: Scorer) -> None:
+    texts = [
+        seed("000"),
+        seed("002"),
+        "\u200b",  # no sentences
+        "Kataeb Hezbollah fired rockets at the base.  Later, Kadhimi’s office urged calm; Kataeb Hezbollah denied it.",
+        "ﬁghters ﬁred on the convoy; the UN urged restraint.",  # NFKC changes offsets: the other analysis branch
+        "The central bank kept rates unchanged.",
+    ]
+    attack_flags = []
+    for thresholds in (None, {"attack": 1.0, "restraint": 0.01}):
+        documents = scorer.score_many(texts, thresholds=thresholds)
+        summaries = scorer.summarise_many(texts, thresholds=thresholds)
+        assert summaries.maxima.shape == (len(texts), len(SIGNAL_NAMES) + 2)
+        for row, document in enumerate(documents):
+            probabilities = [document.signals[name].probability for name in SIGNAL_NAMES]
+            assert summaries.maxima[row].tolist() == [*probabilities, document.risk, document.deescalation]
+            flagged = tuple(name for name, flag in zip(SIGNAL_NAMES, summaries.flagged[row], strict=True) if flag)
+            assert flagged == document.flagged_signals
+            assert summaries.actors[row] == document.actor_names
+            assert summaries.sentences[row] == len(document.sentences)
+        attack_flags.append(int(summaries.flagged[:, SIGNAL_NAMES.index("attack")].sum()))
+    assert attack_flags[0] >= 2 and attack_flags[1] == 0  # the override reached the flags
+    assert summaries.actors[3] == ("Kataib Hezbollah", "Mustafa al-Kadhimi")
+    assert summaries.sentences[2] == 0 and summaries.maxima[2].tolist() == [0.0] * (len(SIGNAL_NAMES) + 2)
+
+
+def test_summaries_refuse_what_score_many_refuses(scorer: Scorer) -> None:
+    with pytest.raises(InputError, match="document 1: text is empty"):
+        scorer.summarise_many(["Rockets hit the base.", "  "])
+    with pytest.raises(InputError, match="unknown signal 'atack'"):
+        scorer.summarise_many(["Rockets hit the base."], thresholds={"atack": 0.5})
+    assert scorer.summarise_many([]).maxima.shape == (0, len(SIGNAL_NAMES) + 2)
