@@ -14,6 +14,7 @@ from service.signals import HEADS, SIGNAL_NAMES, SIGNALS, Signal
 from service.types import (
     ActorMention,
     DocumentScore,
+    DocumentSummaries,
     Match,
     Sentence,
     SentenceScore,
@@ -31,6 +32,7 @@ __all__ = [
     "ActorMention",
     "ArtifactError",
     "DocumentScore",
+    "DocumentSummaries",
     "EscalationError",
     "InputError",
     "LexiconError",

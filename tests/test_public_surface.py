@@ -4,7 +4,8 @@ import service
 def test_public_surface_is_pinned() -> None:
     assert sorted(service.__all__) == sorted(
         [
-            "HEADS", "SIGNALS", "SIGNAL_NAMES", "ActorMention", "ArtifactError", "DocumentScore", "EscalationError",
+            "HEADS", "SIGNALS", "SIGNAL_NAMES", "ActorMention", "ArtifactError", "DocumentScore", "DocumentSummaries",
+            "EscalationError",
             "InputError", "LexiconError", "Match", "Scorer", "Sentence", "SentenceScore", "Signal", "SignalScore",
             "TermContribution",
         ]
