@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain, compress
 from operator import itemgetter
 from pathlib import Path
@@ -248,23 +249,10 @@ class ChunkScorer:
         return Columns(rows.ids, rows.kept, _summary_columns(summaries), messages, errors)
 
     def _summarise(self, texts: list[str]) -> tuple[DocumentSummaries, list[str | None]]:
-        """Summaries of the texts that scored, and per text None or why it did not; if the batch call fails, each
-        text is tried alone, so one bad text costs one row."""
-        thresholds = self.options.thresholds
-        try:
-            return self.scorer.summarise_many(texts, thresholds=thresholds), [None] * len(texts)
-        except Exception as exc:
-            if len(texts) == 1:
-                return _joined([]), [_failure(exc)]
-        parts: list[DocumentSummaries] = []
-        failures: list[str | None] = []
-        for text in texts:
-            try:
-                parts.append(self.scorer.summarise_many([text], thresholds=thresholds))
-                failures.append(None)
-            except Exception as exc:  # any failure becomes this row's error; the run goes on
-                failures.append(_failure(exc))
-        return _joined(parts), failures
+        """Summaries of the texts that scored, and per text None or why it did not."""
+        parts = _whole_or_each(partial(self.scorer.summarise_many, thresholds=self.options.thresholds), texts)
+        failures = [failure for part in parts for failure in _failures_of(part)]
+        return _joined([part for part in parts if not isinstance(part, str)]), failures
 
     def _outcomes(self, rows: InputRows, problems: list[str | None]) -> list[DocumentScore | str]:
         """Per input row: its scores, or the error that stands in for them."""
@@ -290,22 +278,10 @@ class ChunkScorer:
         return problems
 
     def _score_texts(self, texts: list[str]) -> list[DocumentScore | str]:
-        """Scores for valid texts; if the batch call fails, each text alone, so one bad text costs one row."""
-        if not texts:
-            return []
-        options = self.options
-        try:
-            return list(self.scorer.score_many(texts, explain=options.evidence, thresholds=options.thresholds))
-        except Exception:
-            if len(texts) == 1:
-                return [self._score_alone(texts[0])]
-        return [self._score_alone(text) for text in texts]
-
-    def _score_alone(self, text: str) -> DocumentScore | str:
-        try:
-            return self.scorer.score_many([text], explain=self.options.evidence, thresholds=self.options.thresholds)[0]
-        except Exception as exc:  # any failure becomes this row's error; the run goes on
-            return _failure(exc)
+        """Scores for valid texts, or per text why it did not score."""
+        score = partial(self.scorer.score_many, explain=self.options.evidence, thresholds=self.options.thresholds)
+        parts = _whole_or_each(score, texts)
+        return [outcome for part in parts for outcome in ([part] if isinstance(part, str) else part)]
 
     @staticmethod
     def _columns(
@@ -419,8 +395,33 @@ def _sentence_rows(outcomes: list[DocumentScore | str]) -> tuple[list[int], list
     return source_rows, results
 
 
+Part = TypeVar("Part", list[DocumentScore], DocumentSummaries)
+
+
+def _whole_or_each(score: Callable[[list[str]], Part], texts: list[str]) -> list[Part | str]:
+    """`score(texts)` as one part; if that fails, each text scored alone, so one bad text costs one row: a part per
+    text, or the message saying why it failed."""
+    try:
+        return [score(texts)]
+    except Exception as exc:
+        if len(texts) == 1:
+            return [_failure(exc)]
+    parts: list[Part | str] = []
+    for text in texts:
+        try:
+            parts.append(score([text]))
+        except Exception as exc:  # any failure becomes this row's error; the run goes on
+            parts.append(_failure(exc))
+    return parts
+
+
 def _failure(exc: Exception) -> str:
     return f"scoring failed: {type(exc).__name__}: {exc}"
+
+
+def _failures_of(part: DocumentSummaries | str) -> list[str | None]:
+    """Per text of a part: None for each text it summarises, or the part's own failure message."""
+    return [part] if isinstance(part, str) else [None] * len(part.sentences)
 
 
 _RISK_AT, _DEESCALATION_AT = HEADS.index("escalatory"), HEADS.index("deescalatory")

@@ -32,6 +32,7 @@ from service.types import (
     Sentence,
     SentenceScore,
     TermContribution,
+    canonical_names,
 )
 
 TOP_TERMS: Final = 5  # model terms reported per flagged signal and sentence
@@ -74,8 +75,7 @@ class Scorer:
         self, texts: Sequence[str], explain: bool = False, thresholds: dict[str, float] | None = None
     ) -> list[DocumentScore]:
         """Score documents; `thresholds` overrides the model's flag threshold of any signal it names."""
-        for position, text in enumerate(texts):
-            self.check_text(text, position if len(texts) > 1 else None)
+        self._check_all(texts)
         cut = self._thresholds_with(thresholds)
         results: list[DocumentScore] = []
         with collector_paused():
@@ -87,31 +87,31 @@ class Scorer:
         """score_many's document-level answers (each head's maximum, the flags, the actors' names) without building
         the per-sentence records they come from, which cost about a sixth of score_many's time; the same arithmetic,
         so the same numbers (tests hold the two equal)."""
-        for position, text in enumerate(texts):
-            self.check_text(text, position if len(texts) > 1 else None)
+        self._check_all(texts)
         cut = self._thresholds_with(thresholds)
         maxima: list[np.ndarray] = []
         actors: list[tuple[str, ...]] = []
         sizes: list[int] = []
         with collector_paused():
             for chunk in _chunks(texts):
-                analyses = self._analyses(chunk)
-                data, indices, indptr = self._featurizer.rows(analyses)
+                analyses, _, probabilities = self._model_rows(chunk)
                 chunk_sizes = [len(sentences) for _, sentences in chunk]
-                maxima.append(document_maxima(self._heads.predict_proba_rows(data, indices, indptr), chunk_sizes))
+                maxima.append(document_maxima(probabilities, chunk_sizes))
                 row = 0
                 for _, sentences in chunk:
-                    names: dict[str, None] = {}
+                    mentions: list[ActorMention] = []
                     for sentence in sentences:
                         analysis = analyses[row]
-                        for mention in self.gazetteer.find_tokens(sentence.text, analysis.folded, analysis.offsets):
-                            names[mention.canonical] = None
+                        mentions.extend(self.gazetteer.find_tokens(sentence.text, analysis.folded, analysis.offsets))
                         row += 1
-                    actors.append(tuple(names))
+                    actors.append(canonical_names(tuple(mentions)))
                 sizes.extend(chunk_sizes)
         table = np.concatenate(maxima) if maxima else np.zeros((0, len(HEADS)))
-        flagged = table[:, : len(SIGNAL_NAMES)] >= cut[: len(SIGNAL_NAMES)]
-        return DocumentSummaries(table, flagged, actors, sizes)
+        return DocumentSummaries(table, _flags(table, cut), actors, sizes)
+
+    def _check_all(self, texts: Sequence[str]) -> None:
+        for position, text in enumerate(texts):
+            self.check_text(text, position if len(texts) > 1 else None)
 
     def check_text(self, text: object, position: int | None = None) -> None:
         """Raise InputError unless `text` is a non-blank string within the length limit."""
@@ -137,11 +137,9 @@ class Scorer:
         self, chunk: list[tuple[NormalisedText, list[Sentence]]], cut: np.ndarray, explain: bool
     ) -> list[DocumentScore]:
         """All sentences of a few documents through the featurizer and the heads in one call each."""
-        analyses = self._analyses(chunk)
-        data, indices, indptr = self._featurizer.rows(analyses)
-        probabilities = self._heads.predict_proba_rows(data, indices, indptr)
+        analyses, (data, indices, indptr), probabilities = self._model_rows(chunk)
         maxima = document_maxima(probabilities, [len(sentences) for _, sentences in chunk]).tolist()
-        flags = (probabilities[:, : len(SIGNAL_NAMES)] >= cut[: len(SIGNAL_NAMES)]).tolist()
+        flags = _flags(probabilities, cut).tolist()
         rows = probabilities.tolist()
         thresholds = cut.tolist()
         results: list[DocumentScore] = []
@@ -160,15 +158,19 @@ class Scorer:
             results.append(aggregate(tuple(scored), document_maximum, thresholds, actors))
         return results
 
-    def _analyses(self, chunk: list[tuple[NormalisedText, list[Sentence]]]) -> list[Analysis]:
-        """The lexicon analysis of every sentence of the chunk, in order."""
+    def _model_rows(
+        self, chunk: list[tuple[NormalisedText, list[Sentence]]]
+    ) -> tuple[list[Analysis], tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+        """Every sentence of the chunk, in order, through the lexicon, the featurizer and the heads: the analyses, the
+        feature rows as CSR arrays (data, indices, indptr), and the probabilities (sentences x HEADS)."""
         analyses: list[Analysis] = []
         for document, sentences in chunk:
             if document.same_offsets:  # normalising kept every offset: matches get document offsets at once
                 analyses.extend([self.lexicon.analyze(s.text, s.begin, document.original) for s in sentences])
             else:
                 analyses.extend([self.lexicon.analyze(s.text) for s in sentences])
-        return analyses
+        data, indices, indptr = self._featurizer.rows(analyses)
+        return analyses, (data, indices, indptr), self._heads.predict_proba_rows(data, indices, indptr)
 
     def _sentence_score(
         self,
@@ -236,6 +238,11 @@ class Scorer:
                 if contributions[i] > 0
             )
         return top
+
+
+def _flags(probabilities: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """Which signals reach their thresholds, per row of probabilities (rows x HEADS -> rows x signals)."""
+    return probabilities[:, : len(SIGNAL_NAMES)] >= cut[: len(SIGNAL_NAMES)]
 
 
 def _chunks(texts: Sequence[str]) -> Iterator[list[tuple[NormalisedText, list[Sentence]]]]:
